@@ -1,0 +1,24 @@
+"""compatreload: reload code in a running Python process, the same way on
+every interpreter from 2.7 to 3.13 and PyPy.
+
+Public API (see README.md for the whole contract):
+
+- ``reload``: the interpreter's own reload function, unwrapped.
+- ``RELOAD_IMPL``: where that function was found.
+- ``purge(name, submodules=True)``: unload a module so the next import
+  runs its source as it is on disk now.
+"""
+from .compat import RELOAD_IMPL, reload
+from .errors import ExtensionNotReloadedWarning, ReloadError, StaleBindingWarning
+from .purging import purge
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RELOAD_IMPL",
+    "ExtensionNotReloadedWarning",
+    "ReloadError",
+    "StaleBindingWarning",
+    "purge",
+    "reload",
+]

@@ -1,0 +1,16 @@
+"""The exceptions and warnings compatreload raises."""
+
+
+class ReloadError(ImportError):
+    """A reload was refused or could not be done. The message names the
+    module and the cause; nothing was changed when it is raised."""
+
+
+class ExtensionNotReloadedWarning(RuntimeWarning):
+    """A C extension module was involved: its code cannot be re-initialised
+    in a running process, so its old code keeps running."""
+
+
+class StaleBindingWarning(RuntimeWarning):
+    """A binding could not be pointed at a new object: the reloaded module
+    no longer defines the name, or a function could not be upgraded in place."""

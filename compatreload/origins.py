@@ -1,0 +1,69 @@
+"""What a loaded module was loaded from, read without side effects.
+
+Everything here reads ``vars(module)`` rather than using getattr, so lazy
+modules (six.moves) never import anything because they were inspected."""
+import os
+import sys
+
+from .compat import EXTENSION_SUFFIXES, string_types
+
+#: The kinds of loaded module, by what can be done with them.
+SOURCE = "source"  # a .py file compatreload can re-execute
+EXTENSION = "extension"  # a C extension: never re-initialised
+BUILTIN = "builtin"  # compiled into the interpreter
+NAMESPACE = "namespace"  # a PEP 420 package: no code of its own
+OTHER = "other"  # zip imports, frozen or sourceless modules, placeholders
+
+
+def module_file(module):
+    """The module's ``__file__`` if it is a string, else None."""
+    path = vars(module).get("__file__")
+    return path if isinstance(path, string_types) else None
+
+
+def source_file(module):
+    """Absolute path of the .py file the module was loaded from, or None.
+
+    2.x sets ``__file__`` to the .pyc when it loaded one: the .py beside it
+    is the source."""
+    path = module_file(module)
+    if path is None:
+        return None
+    stem, ending = os.path.splitext(path)
+    if ending in (".pyc", ".pyo"):
+        path = stem + ".py"
+    elif ending != ".py":
+        return None
+    return os.path.abspath(path)
+
+
+def kind_of(name, module):
+    """Classify the module registered under *name* as one of the kinds above."""
+    path = module_file(module)
+    if path is not None and path.endswith(EXTENSION_SUFFIXES):
+        return EXTENSION
+    if source_file(module) is not None:
+        return SOURCE
+    if name in sys.builtin_module_names:
+        return BUILTIN
+    if path is None and "__path__" in vars(module):
+        return NAMESPACE
+    return OTHER
+
+
+def package_of(module):
+    """The package relative imports in *module* are resolved against."""
+    namespace = vars(module)
+    package = namespace.get("__package__")
+    if package:
+        return package
+    name = namespace.get("__name__") or ""
+    if "__path__" in namespace:
+        return name
+    return name.rpartition(".")[0]
+
+
+def parent_and_tail(name):
+    """Split "a.b.c" into ("a.b", "c"); a top-level name has parent ""."""
+    parent, _, tail = name.rpartition(".")
+    return parent, tail

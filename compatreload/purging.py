@@ -1,0 +1,86 @@
+"""purge(): unload a module (and its submodules) so the next import runs
+the source as it is on disk now."""
+import sys
+import warnings
+
+from .bytecode import discard_cached_bytecode
+from .compat import invalidate_caches, string_types
+from .errors import ExtensionNotReloadedWarning
+from .locking import import_lock
+from .origins import EXTENSION, kind_of, parent_and_tail, source_file
+
+
+def check_module_name(name, caller):
+    """Raise TypeError/ValueError unless *name* is an absolute dotted name."""
+    if not isinstance(name, string_types):
+        raise TypeError(
+            "%s() expects a module name (str), got %s %r"
+            % (caller, type(name).__name__, name)
+        )
+    if not name or any(not part for part in name.split(".")):
+        raise ValueError(
+            "%s() expects an absolute dotted module name such as 'pkg.mod', got %r"
+            % (caller, name)
+        )
+
+
+def loaded_names(name, submodules=True):
+    """Keys of sys.modules that are *name* or, if *submodules*, start with
+    ``name + "."``; None values (2.x's failed relative imports) included."""
+    prefix = name + "."
+    return [
+        key
+        for key in list(sys.modules)
+        if key == name or (submodules and key.startswith(prefix))
+    ]
+
+
+def detach_from_parent(name, module):
+    """Delete the attribute of *name*'s parent package that refers to
+    *module*; an attribute holding anything else is the parent's own."""
+    parent_name, tail = parent_and_tail(name)
+    parent = sys.modules.get(parent_name)
+    if parent is not None and module is not None and vars(parent).get(tail) is module:
+        delattr(parent, tail)
+
+
+def forget_module(key, module):
+    """Make sure nothing cached lets the unloaded *module* come back stale."""
+    if module is None:
+        return
+    if kind_of(key, module) == EXTENSION:
+        warnings.warn(
+            "compatreload: %s is a C extension; it cannot be re-initialised in a "
+            "running process, so importing it again gives the code already loaded"
+            % key,
+            ExtensionNotReloadedWarning,
+            stacklevel=4,
+        )
+        return
+    source = source_file(module)
+    if source is not None:
+        discard_cached_bytecode(source)
+
+
+def purge(name, submodules=True):
+    """Unload *name* and, if *submodules*, every ``name.*`` module.
+
+    Removes the keys from sys.modules, None values included (Python 2
+    caches a failed implicit relative import as ``sys.modules["pkg.os"] =
+    None``); deletes the parent package's attribute that refers to the
+    unloaded module; removes the unloaded modules' cached bytecode and
+    invalidates the import system's caches, so the next import of *name*
+    executes its source as it is on disk now, even after a same-size edit
+    made within the same second. Returns the sorted removed keys; a name
+    that is not loaded returns []. Raises TypeError for a non-string and
+    ValueError for a malformed name, before changing anything."""
+    check_module_name(name, "purge")
+    with import_lock():
+        removed = sorted(loaded_names(name, submodules))
+        unloaded = [(key, sys.modules.pop(key)) for key in removed]
+        if unloaded and unloaded[0][0] == name:
+            detach_from_parent(name, unloaded[0][1])
+        for key, module in unloaded:
+            forget_module(key, module)
+        invalidate_caches()
+    return removed

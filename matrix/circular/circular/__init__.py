@@ -1,0 +1,2 @@
+"""circular: two import cycles, one per import style."""
+TAG = "circular@1"

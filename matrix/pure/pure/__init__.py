@@ -1,0 +1,2 @@
+"""pure: one-way imports only (a chain and a diamond)."""
+TAG = "pure@1"

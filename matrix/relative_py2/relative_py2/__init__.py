@@ -1,0 +1,2 @@
+"""relative_py2: Python 2 implicit relative imports."""
+TAG = "relative_py2@1"

@@ -1,0 +1,1 @@
+TAG = "helper@1"
