@@ -7,10 +7,15 @@ Public API (see README.md for the whole contract):
 - ``RELOAD_IMPL``: where that function was found.
 - ``purge(name, submodules=True)``: unload a module so the next import
   runs its source as it is on disk now.
+- ``deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False)``:
+  re-execute a module and everything that depends on it, all or nothing.
+- ``rebind(old, new, exclude=())``: point other modules' bindings at a
+  reloaded module's new objects.
 """
-from .compat import RELOAD_IMPL, reload
+from .native import RELOAD_IMPL, reload
 from .errors import ExtensionNotReloadedWarning, ReloadError, StaleBindingWarning
 from .purging import purge
+from .reloading import deep_reload, rebind
 
 __version__ = "0.1.0"
 
@@ -19,6 +24,8 @@ __all__ = [
     "ExtensionNotReloadedWarning",
     "ReloadError",
     "StaleBindingWarning",
+    "deep_reload",
     "purge",
+    "rebind",
     "reload",
 ]

@@ -40,7 +40,8 @@ FIXTURES = collections.OrderedDict(
     )
 )
 
-C_SOURCES = (".c",)
+#: What a fixture is made of; anything else in its folder is left behind.
+FIXTURE_SOURCES = (".py", ".c")
 
 
 def matrix_root():
@@ -82,9 +83,15 @@ def build_extension(source, name):
     if process.returncode != 0:
         raise RuntimeError(
             "compatreload: building %s failed (exit %d): %s\n%s"
-            % (name, process.returncode, " ".join(command), output.decode("utf-8", "replace"))
+            % (name, process.returncode, " ".join(command), printable(output))
         )
     return target
+
+
+def printable(output):
+    """Compiler output as ASCII text (gcc quotes with U+2018), which a
+    2.x exception message can carry."""
+    return output.decode("utf-8", "replace").encode("ascii", "backslashreplace").decode("ascii")
 
 
 class Workspace(object):
@@ -118,8 +125,11 @@ class Workspace(object):
         """Lay out *version* of the fixture and put its roots on sys.path."""
         fixture = FIXTURES[fixture_name]
         top = os.path.join(self.matrix, fixture_name)
-        for folder, _, files in os.walk(top):
+        for folder, subfolders, files in os.walk(top):
+            subfolders[:] = [sub for sub in subfolders if sub != "__pycache__"]
             for filename in files:
+                if not filename.endswith(FIXTURE_SOURCES):
+                    continue  # e.g. .pyc files pip compiled when installing
                 relpath = os.path.relpath(os.path.join(folder, filename), top)
                 self.write(fixture_name, relpath, render(self.source(fixture_name, relpath), version))
         for root in fixture.roots:
@@ -161,8 +171,6 @@ class Workspace(object):
             warnings.simplefilter("ignore", ExtensionNotReloadedWarning)
             for package in self.packages:
                 purge(package)
-        for entry in self.sys_path:
-            if entry in sys.path:
-                sys.path.remove(entry)
+        sys.path[:] = [entry for entry in sys.path if entry not in self.sys_path]
         shutil.rmtree(self.root, ignore_errors=True)
         invalidate_caches()

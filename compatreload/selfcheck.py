@@ -8,7 +8,7 @@ import sys
 import time
 import warnings
 
-from .compat import RELOAD_IMPL
+from .native import RELOAD_IMPL
 from .fixtures import FIXTURES, Workspace, unavailable_reason
 from .purging import purge
 

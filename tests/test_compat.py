@@ -8,7 +8,7 @@ import pytest
 import six
 
 import compatreload
-from compatreload import compat
+from compatreload import native
 
 
 def test_reload_is_the_interpreters_own_function():
@@ -45,26 +45,25 @@ def test_resolve_reload_table(version, where):
         module.reload = lambda m: (name, m)
         return module
 
-    function, impl = compat.resolve_reload(version, import_module)
+    function, impl = native.resolve_reload(version, import_module)
     assert impl == where
     assert imported == [where.split(".")[0]]
     assert function("m") == (imported[0], "m")
 
 
 def test_simulated_python_3_2_resolves_imp_reload(monkeypatch):
-    """3.0-3.3 cannot be installed here: run compat.py under a simulated
+    """3.0-3.3 cannot be installed here: run native.py under a simulated
     3.2, whose reload lives in an `imp` module (gone from 3.12 on)."""
     fake_imp = types.ModuleType("imp")
     fake_imp.reload = lambda module: module
     monkeypatch.setitem(sys.modules, "imp", fake_imp)
     monkeypatch.setattr(sys, "version_info", (3, 2, 5, "final", 0))
-    path = os.path.splitext(compat.__file__)[0] + ".py"
+    path = os.path.splitext(native.__file__)[0] + ".py"
     namespace = {"__name__": "simulated_compat", "__file__": path}
     with open(path) as stream:
         exec(compile(stream.read(), path, "exec"), namespace)
     assert namespace["RELOAD_IMPL"] == "imp.reload"
     assert namespace["reload"] is fake_imp.reload
-    assert namespace["PY2"] is False
 
 
 def test_public_api_names_exist():

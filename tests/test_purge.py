@@ -13,6 +13,12 @@ from conftest import need
 PY2 = sys.version_info[0] == 2
 
 
+def py2_relative_misses(*names):
+    """The None entries Python 2 leaves for the implicit relative imports it
+    tried first (`import pure.b` inside pure/c.py tries pure.pure)."""
+    return list(names) if PY2 else []
+
+
 def loaded(prefix):
     return sorted(key for key in sys.modules if key == prefix or key.startswith(prefix + "."))
 
@@ -41,7 +47,7 @@ def test_purge_then_import_runs_the_new_source(workspace, bytecode):
     for relpath in ("pure/a.py", "pure/b.py", "pure/c.py", "pure/base.py"):
         workspace.set_version("pure", relpath, 2)
     expected = ["pure", "pure.a", "pure.b", "pure.base", "pure.c", "pure.left", "pure.right", "pure.top"]
-    assert purge("pure") == expected
+    assert purge("pure") == sorted(expected + py2_relative_misses("pure.pure"))
     assert loaded("pure") == []
     fresh = importlib.import_module("pure.c")
     assert fresh is not pure.c
@@ -139,7 +145,8 @@ def test_purge_circular_package(workspace, bytecode):
 
     for relpath in ("circular/ping.py", "circular/pong.py", "circular/tick.py", "circular/tock.py", "circular/user.py"):
         workspace.set_version("circular", relpath, 2)
-    assert purge("circular") == ["circular", "circular.ping", "circular.pong", "circular.tick", "circular.tock", "circular.user"]
+    expected = ["circular", "circular.ping", "circular.pong", "circular.tick", "circular.tock", "circular.user"]
+    assert purge("circular") == sorted(expected + py2_relative_misses("circular.circular"))
     assert importlib.import_module("circular.user").value() == "user@2>ping@2>pong@2|tick@2>tock@2"
     assert importlib.import_module("circular.pong").value() == "pong@2>ping@2"
 
@@ -169,7 +176,7 @@ def test_purge_six_moves_user_keeps_six_moves_working(workspace, bytecode):
     lazy = sorted(key for key in sys.modules if key.startswith("six.moves"))
     assert sixmoves.client.link("x") == "http://example.invalid/client@1/x"
     workspace.set_version("sixmoves", "sixmoves/client.py", 2)
-    assert purge("sixmoves") == ["sixmoves", "sixmoves.client"]
+    assert purge("sixmoves") == ["sixmoves", "sixmoves.client"] + py2_relative_misses("sixmoves.six")
     assert sorted(key for key in sys.modules if key.startswith("six.moves")) == lazy
     fresh = importlib.import_module("sixmoves.client")
     assert fresh.link("x") == "http://example.invalid/client@2/x"

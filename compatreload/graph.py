@@ -1,0 +1,238 @@
+"""Who imports whom among the loaded modules.
+
+A module's dependencies are the union of:
+
+- the import statements of its source that run at import time (module
+  level, class bodies, if/try blocks; not function bodies, which look
+  their imports up when called), resolved as the interpreter resolves
+  them, Python 2's implicit relative imports included. A file is parsed
+  once per version (path, mtime, size);
+- the module objects its namespace holds (e.g. the result of an
+  ``importlib.import_module`` call stored at module level).
+
+What neither shows: a module looked up at call time only (by
+``importlib.import_module``, ``__import__`` or ``sys.modules[...]`` inside
+a function) and objects reached through another module's attributes."""
+import ast
+import collections
+import os
+import sys
+import types
+
+from .compat import PY2
+
+#: The import statements of one file.
+#: imports: (dotted name, bound as an alias?) per ``import a.b [as z]``;
+#: froms: (level, module or "", ((name, alias), ...)) per ``from m import ...``;
+#: own_names: names the module binds by anything but a from-import;
+#: absolute_import: ``from __future__ import absolute_import`` is in force.
+ImportStatements = collections.namedtuple(
+    "ImportStatements", "imports froms own_names absolute_import"
+)
+
+NO_STATEMENTS = ImportStatements((), (), frozenset(), True)
+
+#: Nodes whose bodies run later, not at import time.
+DEFERRED = (ast.FunctionDef, ast.Lambda) + ((ast.AsyncFunctionDef,) if hasattr(ast, "AsyncFunctionDef") else ())
+
+#: Statements that bind a name to what they define.
+DEFINITIONS = tuple(kind for kind in DEFERRED + (ast.ClassDef,) if kind is not ast.Lambda)
+
+_parsed = {}  # path -> ((mtime, size), ImportStatements)
+
+
+def import_time_nodes(tree):
+    """Every node of *tree* that runs when the module is executed."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node  # a def's name is bound at import time, its body is not run
+        if not isinstance(node, DEFERRED):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def bound_names(node):
+    """Names a module-level statement binds, other than by importing."""
+    if isinstance(node, DEFINITIONS):
+        return [node.name]
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        return [node.id]
+    return []
+
+
+def collect(tree):
+    """The ImportStatements of a parsed module."""
+    imports, froms, own_names, absolute = [], [], set(), not PY2
+    for node in import_time_nodes(tree):
+        if isinstance(node, ast.Import):
+            imports.extend((alias.name, alias.asname is not None) for alias in node.names)
+            own_names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple((alias.name, alias.asname or alias.name) for alias in node.names)
+            froms.append((node.level or 0, node.module or "", names))
+            absolute = absolute or (node.module == "__future__" and ("absolute_import", "absolute_import") in names)
+        else:
+            own_names.update(bound_names(node))
+    return ImportStatements(tuple(imports), tuple(froms), frozenset(own_names), absolute)
+
+
+def file_stamp(path):
+    """(mtime, size) of *path*, to the nanosecond where available."""
+    stat = os.stat(path)
+    return (getattr(stat, "st_mtime_ns", stat.st_mtime), stat.st_size)
+
+
+def statements_of(path):
+    """The ImportStatements of the source file at *path*, as it is now;
+    NO_STATEMENTS if it cannot be read or parsed (it will fail loudly when
+    executed, not here)."""
+    try:
+        stamp = file_stamp(path)
+        cached = _parsed.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        with open(path, "rb") as stream:
+            statements = collect(ast.parse(stream.read(), path))
+    except (OSError, IOError, SyntaxError, ValueError):
+        return NO_STATEMENTS
+    _parsed[path] = (stamp, statements)
+    return statements
+
+
+def is_loaded(name):
+    return sys.modules.get(name) is not None
+
+
+def absolute_base(dotted, package, level, implicit_relative):
+    """The absolute name ``from <level dots><dotted> import ...`` (or
+    ``import <dotted>``) refers to inside *package*; None if it climbs
+    above the top-level package."""
+    if level:
+        parts = package.split(".") if package else []
+        if level - 1 >= len(parts):
+            return None
+        base = ".".join(parts[: len(parts) - (level - 1)])
+        return base + "." + dotted if dotted else base
+    if implicit_relative and dotted and is_loaded(package + "." + dotted.split(".")[0]):
+        return package + "." + dotted  # what Python 2 finds first
+    return dotted
+
+
+def star_names(module_name):
+    """The names ``from module import *`` takes: __all__ or public names."""
+    module = sys.modules.get(module_name)
+    if module is None:
+        return ()
+    namespace = vars(module)
+    names = namespace.get("__all__")
+    if names is None:
+        names = [name for name in namespace if not name.startswith("_")]
+    return names
+
+
+def resolve(module, statements):
+    """Absolute names of the loaded modules *statements* bind in *module*,
+    as a set of names and a list of (module name, name, alias) from-imports."""
+    from .origins import package_of
+
+    package = package_of(module)
+    implicit = bool(package) and not statements.absolute_import
+    depends, from_bindings = set(), []
+    for dotted, aliased in statements.imports:
+        base = absolute_base(dotted, package, 0, implicit)
+        parts = base.split(".")
+        # `import a.b.c` binds a and reaches a.b and a.b.c through it;
+        # `import a.b.c as z` binds a.b.c only.
+        first = len(parts) if aliased else 1
+        depends.update(".".join(parts[:end]) for end in range(first, len(parts) + 1))
+    for level, dotted, names in statements.froms:
+        base = absolute_base(dotted, package, level, implicit)
+        if base is None:
+            continue
+        for name, alias in names:
+            if name == "*":
+                depends.add(base)
+                depends.update(base + "." + star for star in star_names(base) if is_loaded(base + "." + star))
+                from_bindings.extend((base, star, star) for star in star_names(base))
+            elif is_loaded(base + "." + name):
+                depends.add(base + "." + name)
+            else:
+                depends.add(base)
+                from_bindings.append((base, name, alias))
+    return set(name for name in depends if is_loaded(name)), from_bindings
+
+
+def held_modules(module_name, module):
+    """Names of the loaded modules *module*'s namespace holds by object,
+    except its own submodules the import system set as attributes."""
+    held = set()
+    for key, value in list(vars(module).items()):
+        if isinstance(value, types.ModuleType):
+            name = vars(value).get("__name__")
+            if sys.modules.get(name) is value and name != module_name + "." + key:
+                held.add(name)
+    return held
+
+
+def dependencies(name, module, path):
+    """Names of the loaded modules *module* (loaded from *path*) depends on."""
+    depends = held_modules(name, module)
+    if path is not None:
+        depends |= resolve(module, statements_of(path))[0]
+    depends.discard(name)
+    return depends
+
+
+def dependents_of(targets, graph):
+    """Every module in *graph* (name -> dependency names) that depends on
+    a name in *targets*, directly or transitively; targets excluded."""
+    importers = collections.defaultdict(list)
+    for name, depends in graph.items():
+        for dependency in depends:
+            importers[dependency].append(name)
+    found, pending = set(), list(targets)
+    while pending:
+        for importer in importers.get(pending.pop(), ()):
+            if importer not in found:
+                found.add(importer)
+                pending.append(importer)
+    return found - set(targets)
+
+
+def cycles_in_order(names, graph):
+    """Group *names* into strongly connected components of *graph* and
+    return the groups dependencies first (Tarjan's algorithm, iterative)."""
+    names = set(names)
+    index, lowlink, on_stack, stack, groups = {}, {}, set(), [], []
+    for root in sorted(names):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()) & names)))]
+        index[root] = lowlink[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    lowlink[parent] = min(lowlink[parent], lowlink[node])
+                if lowlink[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    groups.append(group)
+            elif child not in index:
+                index[child] = lowlink[child] = len(index)
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(sorted(graph.get(child, ()) & names))))
+            elif child in on_stack:
+                lowlink[node] = min(lowlink[node], index[child])
+    return groups

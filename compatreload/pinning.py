@@ -1,0 +1,109 @@
+"""Re-import a module from the file it was loaded from, compiled fresh.
+
+During a deep reload, ``pinned(origins)`` puts a finder first on
+sys.meta_path that answers only for the modules being re-executed: it
+finds each at its original file, even if sys.path now has another file of
+that name first, and its loader compiles the source as it is on disk now,
+never a cached .pyc. Every other import goes on as usual."""
+import contextlib
+import sys
+import types
+
+from .bytecode import compile_source
+from .compat import PY2, exec_code
+
+if not PY2:
+    import importlib.machinery
+    import importlib.util
+
+
+class Origin(object):
+    """Where a module was loaded from: its source file and, for a package,
+    the folders its submodules are searched in."""
+
+    __slots__ = ("path", "search_locations")
+
+    def __init__(self, path, search_locations):
+        self.path = path
+        self.search_locations = search_locations
+
+
+class PinnedFinder(object):
+    """Finds the modules in *origins* (name -> Origin) at their origin, and
+    appends each name to *executed* as its execution starts."""
+
+    def __init__(self, origins):
+        self.origins = origins
+        self.executed = []
+
+    def find_spec(self, fullname, path=None, target=None):
+        """PEP 451 (3.4+)."""
+        origin = self.origins.get(fullname)
+        if origin is None:
+            return None
+        loader = FreshSourceLoader(fullname, origin.path)
+        loader.finder = self
+        return importlib.util.spec_from_file_location(
+            fullname,
+            origin.path,
+            loader=loader,
+            submodule_search_locations=origin.search_locations,
+        )
+
+    def find_module(self, fullname, path=None):
+        """PEP 302 (2.x)."""
+        origin = self.origins.get(fullname)
+        if origin is None:
+            return None
+        return LegacyFreshSourceLoader(self, origin)
+
+
+if not PY2:
+
+    class FreshSourceLoader(importlib.machinery.SourceFileLoader):
+        """A SourceFileLoader that compiles the file as it is now and
+        neither reads nor writes bytecode."""
+
+        finder = None
+
+        def get_code(self, fullname):
+            self.finder.executed.append(fullname)
+            return compile_source(self.path)
+
+
+class LegacyFreshSourceLoader(object):
+    """The same as a PEP 302 loader, for 2.x: a new module object, executed
+    from the source as it is now; removed from sys.modules if it raises."""
+
+    def __init__(self, finder, origin):
+        self.finder = finder
+        self.origin = origin
+
+    def load_module(self, fullname):
+        module = types.ModuleType(fullname)
+        module.__file__ = self.origin.path
+        module.__loader__ = self
+        if self.origin.search_locations is None:
+            module.__package__ = fullname.rpartition(".")[0]
+        else:
+            module.__path__ = list(self.origin.search_locations)
+            module.__package__ = fullname
+        sys.modules[fullname] = module
+        self.finder.executed.append(fullname)
+        try:
+            exec_code(compile_source(self.origin.path), vars(module))
+        except BaseException:
+            sys.modules.pop(fullname, None)
+            raise
+        return sys.modules[fullname]
+
+
+@contextlib.contextmanager
+def pinned(origins):
+    """Put a PinnedFinder for *origins* first on sys.meta_path for the block."""
+    finder = PinnedFinder(origins)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield finder
+    finally:
+        sys.meta_path.remove(finder)

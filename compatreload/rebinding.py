@@ -1,0 +1,116 @@
+"""Point the bindings other modules hold at a reloaded module's new objects.
+
+A binding in module M is pointed at X's new object when it still holds X's
+old object (identity, never equality) and it is one of:
+
+- a module object of a reloaded module (``import X``, ``import X.y as z``,
+  ``from pkg import X``);
+- a function or class X defined (its ``__module__`` is X), under any name;
+- a name M's source binds by ``from X import name [as alias]`` or ``from X
+  import *``, unless M's source also binds that name itself: then it may
+  be M's own object that is equal by coincidence, and it is left alone.
+
+A name X no longer defines is left as it is and reported by a
+StaleBindingWarning."""
+import sys
+import types
+import warnings
+
+from .errors import StaleBindingWarning
+from .graph import resolve, statements_of
+from .origins import source_file
+
+MISSING = object()
+DISTINCT = (types.FunctionType, type) + ((types.ClassType,) if hasattr(types, "ClassType") else ())
+
+
+class Replacement(object):
+    """One reloaded module: its name, old namespace and new namespace."""
+
+    __slots__ = ("name", "old", "new", "old_module", "new_module")
+
+    def __init__(self, name, old_namespace, new_module, old_module=None):
+        self.name = name
+        self.old = old_namespace
+        self.new = vars(new_module)
+        self.old_module = old_module
+        self.new_module = new_module
+
+
+def distinct_objects(replacements):
+    """id(old object) -> (replacement, name in X) for the old module objects
+    and the old functions and classes each module X defined itself."""
+    index = {}
+    for replacement in replacements:
+        if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
+            index[id(replacement.old_module)] = (replacement, None)
+        for name, value in replacement.old.items():
+            if isinstance(value, DISTINCT) and getattr(value, "__module__", None) == replacement.name:
+                index.setdefault(id(value), (replacement, name))
+    return index
+
+
+def new_object(replacement, name):
+    """X's new object for *name*: the new module when *name* is None."""
+    if name is None:
+        return replacement.new_module
+    return replacement.new.get(name, MISSING)
+
+
+class Rebinder(object):
+    """Applies the rule above to the loaded modules; *assign* is how a
+    binding is changed (a Transaction's, so it can be undone)."""
+
+    def __init__(self, replacements, assign):
+        self.replacements = dict((replacement.name, replacement) for replacement in replacements)
+        self.index = distinct_objects(replacements)
+        self.assign = assign
+        self.rebound = []
+
+    def point(self, module_name, namespace, key, replacement, name):
+        value = new_object(replacement, name)
+        if value is MISSING:
+            warnings.warn(
+                "compatreload: %s.%s still holds the old %s.%s: %s no longer defines %s"
+                % (module_name, key, replacement.name, name, replacement.name, name),
+                StaleBindingWarning,
+                stacklevel=4,
+            )
+        elif namespace[key] is not value:
+            self.assign(namespace, key, value)
+            self.rebound.append((module_name, key))
+
+    def by_identity(self, module_name, namespace):
+        for key, value in list(namespace.items()):
+            found = self.index.get(id(value))
+            if found is not None and found[0].old.get(found[1], found[0].old_module) is value:
+                self.point(module_name, namespace, key, found[0], found[1])
+
+    def by_from_import(self, module_name, module, namespace):
+        path = source_file(module)
+        if path is None:
+            return
+        statements = statements_of(path)
+        for base, name, alias in resolve(module, statements)[1]:
+            replacement = self.replacements.get(base)
+            if replacement is None or alias in statements.own_names:
+                continue
+            old = replacement.old.get(name, MISSING)
+            if old is not MISSING and namespace.get(alias, MISSING) is old:
+                self.point(module_name, namespace, alias, replacement, name)
+
+    def run(self, skip_from_imports=(), skip=()):
+        """Rebind in every loaded module except those named in *skip*; the
+        from-import rule is not applied to those in *skip_from_imports*."""
+        for module_name, module in list(sys.modules.items()):
+            if not isinstance(module, types.ModuleType) or module_name in skip:
+                continue
+            namespace = vars(module)
+            self.by_identity(module_name, namespace)
+            if module_name not in skip_from_imports:
+                self.by_from_import(module_name, module, namespace)
+        return sorted(set(self.rebound))
+
+
+def plain_assign(namespace, key, value):
+    namespace[key] = value

@@ -1,0 +1,238 @@
+"""deep_reload() and rebind(): re-execute a module and everything that
+depends on it, dependencies first, cycles together, all or nothing."""
+import importlib
+import logging
+import os
+import sys
+import types
+import warnings
+
+from .bytecode import discard_cached_bytecode
+from .compat import invalidate_caches, string_types
+from .errors import ExtensionNotReloadedWarning, ReloadError
+from .graph import cycles_in_order, dependencies, dependents_of
+from .locking import import_lock
+from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, source_file
+from .pinning import Origin, pinned
+from .purging import check_module_name
+from .rebinding import Rebinder, Replacement, plain_assign
+from .transaction import Transaction
+
+log = logging.getLogger("compatreload")
+
+#: Never re-executed, whatever depends on what.
+NEVER_REEXECUTED = ("__main__",)
+
+
+class Prefixes(object):
+    """Module names and package prefixes: "app" covers app and app.*, not apple."""
+
+    def __init__(self, names, argument):
+        if isinstance(names, string_types):
+            names = [names]
+        try:
+            names = list(names)
+        except TypeError:
+            raise TypeError(
+                "%s must be a module name or a list of them, got %s" % (argument, type(names).__name__)
+            )
+        for name in names:
+            check_module_name(name, argument)
+        self.names = tuple(names)
+
+    def __contains__(self, module_name):
+        return any(
+            module_name == name or module_name.startswith(name + ".") for name in self.names
+        )
+
+
+def target_names(target):
+    """The names of the loaded modules *target* designates, in order."""
+    items = list(target) if isinstance(target, (list, tuple)) else [target]
+    names = []
+    for item in items:
+        if isinstance(item, types.ModuleType):
+            name = vars(item).get("__name__")
+            if sys.modules.get(name) is not item:
+                raise ReloadError(
+                    "deep_reload(): module object %r is not the one in sys.modules[%r] "
+                    "(it was reloaded or unloaded since); pass the current one or its name"
+                    % (item, name)
+                )
+        elif isinstance(item, string_types):
+            check_module_name(item, "deep_reload")
+            name = item
+            if sys.modules.get(name) is None:
+                raise ReloadError("deep_reload(): %s is not loaded; import it first" % name)
+        else:
+            raise TypeError(
+                "deep_reload() expects a module, a module name or a list/tuple of them, got %s %r"
+                % (type(item).__name__, item)
+            )
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def check_targets(names, excluded):
+    for name in names:
+        if name in excluded:
+            raise ValueError("deep_reload(): target %s is excluded by exclude=%r" % (name, excluded.names))
+        kind = kind_of(name, sys.modules[name])
+        if name in NEVER_REEXECUTED or kind not in (SOURCE, EXTENSION, NAMESPACE):
+            raise ReloadError(
+                "deep_reload(): %s cannot be re-executed: it is a %s module with no source file"
+                % (name, "main" if name in NEVER_REEXECUTED else kind)
+            )
+        if kind == EXTENSION:
+            warnings.warn(
+                "compatreload: %s is a C extension and was not re-initialised (a rebuilt "
+                "binary needs a new process); its Python dependents are reloaded" % name,
+                ExtensionNotReloadedWarning,
+                stacklevel=4,
+            )
+
+
+def reexecutable(excluded):
+    """name -> source path of the loaded modules a deep reload may re-execute."""
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if (
+            isinstance(module, types.ModuleType)
+            and name not in NEVER_REEXECUTED
+            and name not in excluded
+            and kind_of(name, module) == SOURCE
+        ):
+            found[name] = source_file(module)
+    return found
+
+
+def plan(names, excluded):
+    """The groups to re-execute, dependencies first, and the graph used."""
+    candidates = reexecutable(excluded)
+    graph = dict(
+        (name, dependencies(name, sys.modules[name], path)) for name, path in candidates.items()
+    )
+    chosen = dependents_of(names, graph) | set(name for name in names if name in candidates)
+    return cycles_in_order(chosen, graph), graph, candidates
+
+
+def entry_order(group, graph):
+    """Which member of a cycle to import first: one imported from outside
+    the group, then the one loaded first (sys.modules keeps insertion order
+    on 3.6+ and PyPy), as the original import did."""
+    members = set(group)
+    imported_from_outside = set(
+        dependency
+        for name, depends in graph.items()
+        if name not in members
+        for dependency in depends & members
+    )
+    position = dict((name, index) for index, name in enumerate(sys.modules))
+    return sorted(group, key=lambda name: (name not in imported_from_outside, position[name], name))
+
+
+def origins_of(groups, paths):
+    """name -> Origin for every module to re-execute; ReloadError, before
+    anything changes, if a source file is gone."""
+    origins = {}
+    for group in groups:
+        for name in group:
+            path = paths[name]
+            if not os.path.isfile(path):
+                raise ReloadError(
+                    "deep_reload(): %s was loaded from %s, which no longer exists; "
+                    "nothing was reloaded" % (name, path)
+                )
+            search = vars(sys.modules[name]).get("__path__")
+            origins[name] = Origin(path, None if search is None else list(search))
+    return origins
+
+
+def execute(group, graph, transaction):
+    """Drop the group from sys.modules together and import it again."""
+    order = entry_order(group, graph)
+    for name in group:
+        del sys.modules[name]
+    invalidate_caches()
+    for name in order:
+        if name not in sys.modules:
+            importlib.import_module(name)
+
+
+def reattach_submodules(names):
+    """A re-executed package is a new object: give it the loaded submodules
+    its old object had as attributes, where its own code did not bind them."""
+    for name in names:
+        package = sys.modules[name]
+        if "__path__" not in vars(package):
+            continue
+        prefix = name + "."
+        for key, module in list(sys.modules.items()):
+            tail = key[len(prefix):]
+            if key.startswith(prefix) and "." not in tail and module is not None:
+                vars(package).setdefault(tail, module)
+
+
+def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
+    """Re-execute *target* and every loaded module that depends on it.
+
+    *target*: a module, the name of a loaded module, or a list/tuple of
+    them (one transaction for all). Each module runs exactly once, from
+    the file it was loaded from, compiled from its source as it is now;
+    dependencies run before dependents, and the modules of an import cycle
+    are dropped from sys.modules together and imported again. Modules in
+    *exclude* (names or package prefixes) are not re-executed and not
+    followed. ``__main__``, built-in and C-extension modules are never
+    re-executed. With *rebind*, the bindings other modules hold to the old
+    objects are pointed at the new ones (see rebind()). If anything raises,
+    sys.modules, package attributes and every binding are restored to the
+    objects they held and the exception propagates. With *dry_run*, returns
+    what would run and executes nothing.
+
+    Returns the names re-executed, in the order they ran."""
+    if upgrade:
+        raise NotImplementedError("compatreload: deep_reload(upgrade=True) is not available yet")
+    excluded = Prefixes(exclude, "exclude")
+    names = target_names(target)
+    with import_lock():
+        check_targets(names, excluded)
+        groups, graph, paths = plan(names, excluded)
+        if dry_run:
+            return [name for group in groups for name in entry_order(group, graph)]
+        origins = origins_of(groups, paths)
+        old_modules = dict((name, sys.modules[name]) for name in origins)
+        with Transaction() as transaction:
+            with pinned(origins) as finder:
+                for group in groups:
+                    execute(group, graph, transaction)
+            reattach_submodules(finder.executed)
+            if rebind:
+                replacements = [
+                    Replacement(name, vars(old_modules[name]), sys.modules[name], old_modules[name])
+                    for name in old_modules
+                ]
+                rebound = Rebinder(replacements, transaction.assign).run(skip_from_imports=old_modules)
+                log.debug("rebound %d bindings", len(rebound))
+        for name in finder.executed:
+            discard_cached_bytecode(origins[name].path)
+    log.info("reloaded %s", ", ".join(finder.executed))
+    return list(finder.executed)
+
+
+def rebind(old, new, exclude=()):
+    """Point the bindings loaded modules hold to *old*'s objects at *new*'s.
+
+    *old*: a dict snapshot of a module's namespace taken before it was
+    reloaded by any means (``old = dict(vars(m)); reload(m)``); *new*: the
+    module after. Modules in *exclude* (names or package prefixes) are not
+    touched. Returns the sorted (module name, attribute) pairs rebound."""
+    if not isinstance(old, dict):
+        raise TypeError("rebind() expects old to be a dict snapshot of a namespace, got %s" % type(old).__name__)
+    if not isinstance(new, types.ModuleType):
+        raise TypeError("rebind() expects new to be a module, got %s" % type(new).__name__)
+    excluded = Prefixes(exclude, "exclude")
+    name = vars(new).get("__name__")
+    with import_lock():
+        skip = set(key for key in sys.modules if key in excluded or sys.modules[key] is new)
+        return Rebinder([Replacement(name, old, new)], plain_assign).run(skip=skip)

@@ -1,0 +1,73 @@
+"""All-or-nothing: what a deep reload changes, recorded so it can be put back.
+
+A deep reload changes three things: sys.modules (entries replaced, added,
+removed), package namespaces (the import system sets ``pkg.sub`` when it
+loads ``pkg.sub``), and the namespaces rebinding points at new objects.
+The module objects it replaces are never modified: each re-executed module
+is a new object. So restoring those three puts every loaded module's
+namespace and sys.modules back to exactly the objects they held."""
+import sys
+import types
+
+MISSING = object()
+
+
+def is_package(module):
+    return isinstance(module, types.ModuleType) and "__path__" in vars(module)
+
+
+class Transaction(object):
+    """Use as ``with Transaction() as transaction:``; if the block raises,
+    everything is restored and the exception propagates unchanged (with
+    its traceback: ``__exit__`` returns False)."""
+
+    def __init__(self):
+        self.modules = dict(sys.modules)
+        self.packages = dict(
+            (id(module), (module, dict(vars(module))))
+            for module in self.modules.values()
+            if is_package(module)
+        )
+        self.assignments = []  # (namespace, key, previous value or MISSING)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if exc_type is not None:
+            self.rollback()
+        return False
+
+    def assign(self, namespace, key, value):
+        """``namespace[key] = value``, undone by rollback()."""
+        self.assignments.append((namespace, key, namespace.get(key, MISSING)))
+        namespace[key] = value
+
+    def rollback(self):
+        """Put sys.modules, package namespaces and assignments back."""
+        for namespace, key, previous in reversed(self.assignments):
+            restore_item(namespace, key, previous)
+        for key in [key for key in sys.modules if key not in self.modules]:
+            del sys.modules[key]
+        for key, module in self.modules.items():
+            if sys.modules.get(key, MISSING) is not module:
+                sys.modules[key] = module
+        for module, snapshot in self.packages.values():
+            restore_namespace(vars(module), snapshot)
+
+
+def restore_item(namespace, key, previous):
+    if previous is MISSING:
+        namespace.pop(key, None)
+    else:
+        namespace[key] = previous
+
+
+def restore_namespace(namespace, snapshot):
+    """Make *namespace* hold exactly *snapshot*'s keys and objects, touching
+    only the keys that differ (other threads may be reading it)."""
+    for key in [key for key in namespace if key not in snapshot]:
+        del namespace[key]
+    for key, value in snapshot.items():
+        if namespace.get(key, MISSING) is not value:
+            namespace[key] = value
