@@ -12,10 +12,12 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import types
 import warnings
 
 from .compat import EXTENSION_SUFFIXES, invalidate_caches, restore_mtime
 from .errors import ExtensionNotReloadedWarning
+from .origins import module_file
 from .purging import purge
 
 #: package: the top-level name it imports as; roots: folders (relative to
@@ -165,12 +167,23 @@ class Workspace(object):
         text = render(self.source(fixture_name, relpath), version)
         return self.write(fixture_name, relpath, text, same_second)
 
+    def loaded_from_here(self):
+        """Names of the loaded modules whose file is in this workspace, and
+        of the fixture packages (a namespace package has no file)."""
+        inside = os.path.join(self.root, "")
+        names = set(self.packages)
+        for name, module in list(sys.modules.items()):
+            path = module_file(module) if isinstance(module, types.ModuleType) else None
+            if path is not None and os.path.abspath(path).startswith(inside):
+                names.add(name)
+        return sorted(names)
+
     def close(self):
         with warnings.catch_warnings():
             # Unloading the built extension is the point here, not news.
             warnings.simplefilter("ignore", ExtensionNotReloadedWarning)
-            for package in self.packages:
-                purge(package)
+            for name in self.loaded_from_here():
+                purge(name)
         sys.path[:] = [entry for entry in sys.path if entry not in self.sys_path]
         shutil.rmtree(self.root, ignore_errors=True)
         invalidate_caches()

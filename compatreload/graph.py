@@ -82,19 +82,42 @@ def file_stamp(path):
     return (getattr(stat, "st_mtime_ns", stat.st_mtime), stat.st_size)
 
 
+def salvage(source):
+    """The import statements of a file that does not parse as a whole, one
+    statement at a time (any indentation, so function-level ones too: a
+    broken module must still be found a dependent, to fail in a rollback)."""
+    statements, pending = [], b""
+    for line in source.splitlines():
+        stripped = line.strip()
+        if pending or stripped.startswith((b"import ", b"from ")):
+            pending += stripped + b"\n"
+            if b"(" in pending and b")" not in pending:
+                continue  # a parenthesised name list goes on
+            try:
+                statements.extend(ast.parse(pending).body)
+            except (SyntaxError, ValueError):
+                pass
+            pending = b""
+    return ast.Module(body=statements)
+
+
 def statements_of(path):
     """The ImportStatements of the source file at *path*, as it is now;
-    NO_STATEMENTS if it cannot be read or parsed (it will fail loudly when
-    executed, not here)."""
+    NO_STATEMENTS if it cannot be read."""
     try:
         stamp = file_stamp(path)
         cached = _parsed.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         with open(path, "rb") as stream:
-            statements = collect(ast.parse(stream.read(), path))
-    except (OSError, IOError, SyntaxError, ValueError):
+            source = stream.read()
+    except (OSError, IOError):
         return NO_STATEMENTS
+    try:
+        tree = ast.parse(source, path)
+    except (SyntaxError, ValueError):
+        tree = salvage(source)
+    statements = collect(tree)
     _parsed[path] = (stamp, statements)
     return statements
 

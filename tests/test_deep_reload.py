@@ -1,0 +1,260 @@
+"""deep_reload(): dependents in order, cycles together, fresh source."""
+import gc
+import importlib
+import sys
+import types
+import warnings
+import weakref
+
+import pytest
+
+from compatreload import ExtensionNotReloadedWarning, ReloadError, deep_reload
+from compatreload.reloading import Prefixes
+from conftest import need
+
+PY2 = sys.version_info[0] == 2
+
+
+def module(name):
+    return sys.modules[name]
+
+
+def old_versions(names):
+    """Weak references to the modules *names* and to the functions and
+    classes each defines itself: what must not survive a reload of them."""
+    refs = []
+    for name in names:
+        namespace = vars(module(name))
+        refs.append((name, None, weakref.ref(module(name))))
+        for key, value in namespace.items():
+            if isinstance(value, (types.FunctionType, type)) and value.__module__ == name:
+                refs.append((name, key, weakref.ref(value)))
+    return refs
+
+
+def assert_no_stale_references(refs, excluded=()):
+    """The invariant: after gc, no loaded module's namespace holds a
+    previous version of a reloaded module or of its functions/classes."""
+    gc.collect()
+    alive = [(name, key, ref()) for name, key, ref in refs if ref() is not None]
+    for holder, loaded in list(sys.modules.items()):
+        if not isinstance(loaded, types.ModuleType) or holder in excluded:
+            continue
+        for attribute, value in list(vars(loaded).items()):
+            for name, key, old in alive:
+                assert value is not old, "%s.%s still holds the old %s.%s" % (holder, attribute, name, key)
+
+
+def test_chain_runs_dependents_after_their_dependencies(workspace, bytecode):
+    workspace.add("pure")
+    import pure.c
+    import pure.unrelated
+
+    unrelated = module("pure.unrelated")
+    refs = old_versions(["pure.a", "pure.b", "pure.c"])
+    for relpath in ("pure/a.py", "pure/b.py", "pure/c.py"):
+        workspace.set_version("pure", relpath, 2)
+    assert deep_reload("pure.a") == ["pure.a", "pure.b", "pure.c"]
+    assert module("pure.c").value() == "c@2>b@2>a@2"
+    assert module("pure.unrelated") is unrelated
+    assert module("pure").c is module("pure.c") and module("pure").a is module("pure.a")
+    assert_no_stale_references(refs)
+
+
+def test_diamond_runs_each_module_once(workspace, bytecode):
+    workspace.add("pure")
+    import pure.top  # noqa: F401
+
+    refs = old_versions(["pure.base", "pure.left", "pure.right", "pure.top"])
+    workspace.set_version("pure", "pure/base.py", 2)
+    order = deep_reload(module("pure.base"))
+    assert sorted(order) == ["pure.base", "pure.left", "pure.right", "pure.top"]
+    assert order[0] == "pure.base" and order[-1] == "pure.top"
+    assert module("pure.top").value() == "top@1>left@1>base@2|right@1>base@2"
+    assert_no_stale_references(refs)
+
+
+def test_every_dependent_runs_exactly_once(workspace):
+    workspace.add("pure")
+    workspace.write("pure", "runlog.py", "RUNS = []\n")
+    for name, imports in (("one", ""), ("two", "import one\n"), ("three", "import one, two\n"), ("four", "from three import *\nimport two\n")):
+        workspace.write("pure", name + ".py", "import runlog\n%srunlog.RUNS.append(__name__)\n" % imports)
+    import four  # noqa: F401
+    import runlog
+
+    del runlog.RUNS[:]
+    assert deep_reload("one") == ["one", "two", "three", "four"]
+    assert runlog.RUNS == ["one", "two", "three", "four"]
+
+
+def test_cycles_reload_together(workspace, bytecode):
+    workspace.add("circular")
+    import circular.user  # noqa: F401
+
+    refs = old_versions(["circular.ping", "circular.pong", "circular.tick", "circular.tock", "circular.user"])
+    for name in ("ping", "pong", "tick", "tock"):
+        workspace.set_version("circular", "circular/%s.py" % name, 2)
+    assert deep_reload("circular.pong") == ["circular.ping", "circular.pong", "circular.user"]
+    assert deep_reload("circular.tock") == ["circular.tick", "circular.tock", "circular.user"]
+    assert module("circular.user").value() == "user@1>ping@2>pong@2|tick@2>tock@2"
+    assert module("circular.pong").value() == "pong@2>ping@2"
+    assert module("circular.tock").value() == "tock@2>tick@2"
+    assert_no_stale_references(refs)
+
+
+def test_c_extension_is_kept_and_its_dependents_reloaded(workspace, bytecode):
+    workspace.add("cext")
+    workspace.build("cext", "cext/_speedups.c")
+    import cext.wrapper  # noqa: F401
+
+    speedups = module("cext._speedups")
+    workspace.set_version("cext", "cext/wrapper.py", 2)
+    workspace.set_version("cext", "cext/__init__.py", 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        order = deep_reload("cext._speedups")
+    assert order == ["cext", "cext.wrapper"]
+    assert any("cext._speedups is a C extension and was not re-initialised" in str(w.message) for w in caught)
+    assert module("cext._speedups") is speedups and speedups.init_count() == 1
+    assert module("cext").TAG == "cext@2" and module("cext")._speedups is speedups
+    assert module("cext.wrapper").describe() == "wrapper@2>_speedups@1"
+    assert deep_reload("cext.wrapper") == ["cext.wrapper"]
+    assert module("cext._speedups") is speedups
+
+
+def test_python2_implicit_relative_imports_are_dependencies(workspace, bytecode):
+    workspace.add("relative_py2")
+    import relative_py2.user  # noqa: F401
+
+    workspace.set_version("relative_py2", "relative_py2/helper.py", 2)
+    assert deep_reload("relative_py2.helper") == ["relative_py2.helper", "relative_py2.user"]
+    assert module("relative_py2.user").value() == "user@1>helper@2"
+    if PY2:
+        assert sys.modules["relative_py2.os"] is None  # left as the interpreter made it
+
+
+def test_six_moves_survive_reloading_six_and_its_users(workspace, bytecode):
+    workspace.add("sixmoves")
+    import six
+    import sixmoves.client  # noqa: F401
+
+    workspace.set_version("sixmoves", "sixmoves/client.py", 2)
+    bystanders = [name for name in sys.modules if name.startswith(("test_", "conftest", "_pytest", "pytest", "py.", "pluggy"))]
+    order = deep_reload("six", exclude=bystanders)
+    assert order[0] == "six" and "sixmoves.client" in order
+    import six.moves.urllib.parse as parse
+
+    assert parse.urljoin("http://a/b/", "c") == "http://a/b/c"
+    assert module("sixmoves.client").link("x") == "http://example.invalid/client@2/x"
+    assert module("sixmoves.client").count() == 8
+    assert module("six") is not six
+
+
+def test_namespace_package_portions(workspace, bytecode):
+    need("namespace")
+    workspace.add("namespace")
+    import nsfixture.beta  # noqa: F401
+
+    package = module("nsfixture")
+    workspace.set_version("namespace", "portion_a/nsfixture/alpha.py", 2)
+    assert deep_reload("nsfixture.alpha") == ["nsfixture.alpha", "nsfixture.beta"]
+    assert module("nsfixture.beta").value() == "beta@1>alpha@2"
+    assert module("nsfixture") is package and deep_reload("nsfixture") == []
+
+
+def test_exclude_stops_at_the_excluded_module_and_rebinds_it(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    b, c = module("pure.b"), module("pure.c")
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert deep_reload("pure.a", exclude="pure.b") == ["pure.a"]
+    assert module("pure.b") is b and module("pure.c") is c
+    assert b.a is module("pure.a") and b.a_value is module("pure.a").value
+    assert c.value() == "c@1>b@1>a@2"
+
+
+def test_prefixes_cover_packages_not_lookalikes():
+    prefixes = Prefixes(["app"], "exclude")
+    assert "app" in prefixes and "app.views" in prefixes and "apple" not in prefixes
+
+
+def test_dry_run_executes_nothing(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    before = dict(sys.modules)
+    assert deep_reload(["pure.a"], dry_run=True) == ["pure.a", "pure.b", "pure.c"]
+    assert dict(sys.modules) == before
+
+
+def test_main_and_builtins_are_never_reexecuted(workspace):
+    workspace.add("pure")
+    import pure.a
+
+    main = vars(sys.modules["__main__"])
+    main["compatreload_probe"] = pure.a.value
+    try:
+        workspace.set_version("pure", "pure/a.py", 2)
+        assert deep_reload("pure.a") == ["pure.a"]
+        assert main["compatreload_probe"] is module("pure.a").value
+    finally:
+        del main["compatreload_probe"]
+    for name in ("__main__", "sys"):
+        with pytest.raises(ReloadError) as raised:
+            deep_reload(name)
+        assert "%s cannot be re-executed" % name in str(raised.value)
+
+
+@pytest.mark.parametrize("target", [1, None, object(), [1], ("pure.a", 2.0)])
+def test_wrong_target_types(target, workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    with pytest.raises(TypeError) as raised:
+        deep_reload(target)
+    assert "deep_reload() expects a module, a module name or a list/tuple of them" in str(raised.value)
+
+
+def test_unloaded_and_stale_targets(workspace):
+    workspace.add("pure")
+    import pure.a
+
+    with pytest.raises(ImportError) as raised:
+        deep_reload("pure.never_imported")
+    assert "pure.never_imported is not loaded" in str(raised.value)
+    old = pure.a
+    deep_reload("pure.a")
+    with pytest.raises(ImportError) as raised:
+        deep_reload(old)
+    assert "is not the one in sys.modules['pure.a']" in str(raised.value)
+
+
+def test_excluding_the_target_is_an_error(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    with pytest.raises(ValueError) as raised:
+        deep_reload("pure.a", exclude=["pure"])
+    assert "target pure.a is excluded" in str(raised.value)
+    with pytest.raises(TypeError) as raised:
+        deep_reload("pure.a", exclude=3)
+    assert "exclude must be a module name or a list of them" in str(raised.value)
+
+
+def test_upgrade_is_refused_until_it_exists(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    with pytest.raises(NotImplementedError):
+        deep_reload("pure.a", upgrade=True)
+
+
+def test_a_module_imported_at_run_time_is_seen_through_the_object(workspace):
+    """importlib.import_module stored at module level: seen by the object."""
+    workspace.add("pure")
+    workspace.write("pure", "dynamic.py", "import importlib\nA = importlib.import_module('pure.a')\n")
+    import dynamic  # noqa: F401
+
+    assert deep_reload("pure.a") == ["pure.a", "dynamic"]
+    assert module("dynamic").A is module("pure.a")
