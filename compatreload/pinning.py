@@ -66,6 +66,10 @@ if not PY2:
 
         finder = None
 
+        def exec_module(self, module):
+            attach_loaded_submodules(module)
+            super(FreshSourceLoader, self).exec_module(module)
+
         def get_code(self, fullname):
             self.finder.executed.append(fullname)
             return compile_source(self.path)
@@ -88,6 +92,7 @@ class LegacyFreshSourceLoader(object):
         else:
             module.__path__ = list(self.origin.search_locations)
             module.__package__ = fullname
+            attach_loaded_submodules(module)
         sys.modules[fullname] = module
         self.finder.executed.append(fullname)
         try:
@@ -96,6 +101,21 @@ class LegacyFreshSourceLoader(object):
             sys.modules.pop(fullname, None)
             raise
         return sys.modules[fullname]
+
+
+def attach_loaded_submodules(module):
+    """Give a package's new module object, before its code runs, the loaded
+    submodules its old object held as attributes: the interpreter's own
+    reload keeps them (it reuses the namespace), and `from . import sub`
+    in the package needs them on 2.7 and 3.6, which look on the package only."""
+    namespace = vars(module)
+    if "__path__" not in namespace:
+        return
+    prefix = namespace["__name__"] + "."
+    for key, submodule in list(sys.modules.items()):
+        tail = key[len(prefix):]
+        if key.startswith(prefix) and "." not in tail and submodule is not None:
+            namespace[tail] = submodule
 
 
 @contextlib.contextmanager

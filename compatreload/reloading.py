@@ -160,20 +160,6 @@ def execute(group, graph, transaction):
             importlib.import_module(name)
 
 
-def reattach_submodules(names):
-    """A re-executed package is a new object: give it the loaded submodules
-    its old object had as attributes, where its own code did not bind them."""
-    for name in names:
-        package = sys.modules[name]
-        if "__path__" not in vars(package):
-            continue
-        prefix = name + "."
-        for key, module in list(sys.modules.items()):
-            tail = key[len(prefix):]
-            if key.startswith(prefix) and "." not in tail and module is not None:
-                vars(package).setdefault(tail, module)
-
-
 def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
     """Re-execute *target* and every loaded module that depends on it.
 
@@ -206,7 +192,6 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
             with pinned(origins) as finder:
                 for group in groups:
                     execute(group, graph, transaction)
-            reattach_submodules(finder.executed)
             if rebind:
                 replacements = [
                     Replacement(name, vars(old_modules[name]), sys.modules[name], old_modules[name])

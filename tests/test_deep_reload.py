@@ -19,13 +19,22 @@ def module(name):
     return sys.modules[name]
 
 
+def reference(value):
+    """A weak reference; on 2.7, whose modules take none, a strong one
+    (the check below asks only that no loaded namespace holds the value)."""
+    try:
+        return weakref.ref(value)
+    except TypeError:
+        return lambda: value
+
+
 def old_versions(names):
     """Weak references to the modules *names* and to the functions and
     classes each defines itself: what must not survive a reload of them."""
     refs = []
     for name in names:
         namespace = vars(module(name))
-        refs.append((name, None, weakref.ref(module(name))))
+        refs.append((name, None, reference(module(name))))
         for key, value in namespace.items():
             if isinstance(value, (types.FunctionType, type)) and value.__module__ == name:
                 refs.append((name, key, weakref.ref(value)))
