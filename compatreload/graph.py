@@ -82,22 +82,29 @@ def file_stamp(path):
     return (getattr(stat, "st_mtime_ns", stat.st_mtime), stat.st_size)
 
 
+def parsed_or_nothing(statement):
+    try:
+        return ast.parse(statement).body
+    except (SyntaxError, ValueError):
+        return []
+
+
 def salvage(source):
     """The import statements of a file that does not parse as a whole, one
     statement at a time (any indentation, so function-level ones too: a
     broken module must still be found a dependent, to fail in a rollback)."""
     statements, pending = [], b""
-    for line in source.splitlines():
+    for line in source.splitlines() + [b"import"]:  # the sentinel flushes the last one
         stripped = line.strip()
-        if pending or stripped.startswith((b"import ", b"from ")):
-            pending += stripped + b"\n"
-            if b"(" in pending and b")" not in pending:
-                continue  # a parenthesised name list goes on
-            try:
-                statements.extend(ast.parse(pending).body)
-            except (SyntaxError, ValueError):
-                pass
+        starts = stripped.startswith((b"import ", b"from ")) or stripped == b"import"
+        if starts and pending:
+            statements.extend(parsed_or_nothing(pending))
             pending = b""
+        if starts or pending:
+            pending += stripped + b"\n"
+            if b"(" not in pending or b")" in pending:
+                statements.extend(parsed_or_nothing(pending))
+                pending = b""
     return ast.Module(body=statements)
 
 
@@ -185,23 +192,31 @@ def resolve(module, statements):
     return set(name for name in depends if is_loaded(name)), from_bindings
 
 
+#: Objects that name the module that defined them in ``__module__``.
+DEFINED = (types.FunctionType, type) + ((types.ClassType,) if hasattr(types, "ClassType") else ())
+
+
 def held_modules(module_name, module):
-    """Names of the loaded modules *module*'s namespace holds by object,
-    except its own submodules the import system set as attributes."""
+    """Names of the loaded modules *module*'s namespace holds, by their
+    module objects (except its own submodules, set by the import system)
+    or by functions and classes they defined: what the executed version
+    bound, whatever its file says now."""
     held = set()
     for key, value in list(vars(module).items()):
         if isinstance(value, types.ModuleType):
             name = vars(value).get("__name__")
             if sys.modules.get(name) is value and name != module_name + "." + key:
                 held.add(name)
+        elif isinstance(value, DEFINED):
+            name = getattr(value, "__module__", None)
+            if name != module_name and is_loaded(name):
+                held.add(name)
     return held
 
 
 def dependencies(name, module, path):
     """Names of the loaded modules *module* (loaded from *path*) depends on."""
-    depends = held_modules(name, module)
-    if path is not None:
-        depends |= resolve(module, statements_of(path))[0]
+    depends = held_modules(name, module) | resolve(module, statements_of(path))[0]
     depends.discard(name)
     return depends
 

@@ -17,11 +17,11 @@ import types
 import warnings
 
 from .errors import StaleBindingWarning
+from .graph import DEFINED as DISTINCT
 from .graph import resolve, statements_of
 from .origins import source_file
 
 MISSING = object()
-DISTINCT = (types.FunctionType, type) + ((types.ClassType,) if hasattr(types, "ClassType") else ())
 
 
 class Replacement(object):

@@ -28,7 +28,7 @@ class Transaction(object):
             for module in self.modules.values()
             if is_package(module)
         )
-        self.assignments = []  # (namespace, key, previous value or MISSING)
+        self.assignments = []  # (namespace, key, previous value)
 
     def __enter__(self):
         return self
@@ -39,14 +39,14 @@ class Transaction(object):
         return False
 
     def assign(self, namespace, key, value):
-        """``namespace[key] = value``, undone by rollback()."""
-        self.assignments.append((namespace, key, namespace.get(key, MISSING)))
+        """Rebind the existing ``namespace[key]`` to *value*, undone by rollback()."""
+        self.assignments.append((namespace, key, namespace[key]))
         namespace[key] = value
 
     def rollback(self):
         """Put sys.modules, package namespaces and assignments back."""
         for namespace, key, previous in reversed(self.assignments):
-            restore_item(namespace, key, previous)
+            namespace[key] = previous
         for key in [key for key in sys.modules if key not in self.modules]:
             del sys.modules[key]
         for key, module in self.modules.items():
@@ -54,13 +54,6 @@ class Transaction(object):
                 sys.modules[key] = module
         for module, snapshot in self.packages.values():
             restore_namespace(vars(module), snapshot)
-
-
-def restore_item(namespace, key, previous):
-    if previous is MISSING:
-        namespace.pop(key, None)
-    else:
-        namespace[key] = previous
 
 
 def restore_namespace(namespace, snapshot):

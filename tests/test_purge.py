@@ -221,3 +221,14 @@ def test_purge_removes_the_cached_bytecode(workspace):
         assert not any(os.path.exists(path) for path in cached_bytecode_paths(source))
     finally:
         sys.dont_write_bytecode = saved
+
+
+def test_a_bytecode_cache_that_cannot_be_removed_is_logged(workspace, caplog):
+    from compatreload.bytecode import discard_cached_bytecode
+    from compatreload.compat import cached_bytecode_paths
+
+    source = workspace.write("pure", "blocked.py", "X = 1\n")
+    blocker = cached_bytecode_paths(source)[0]
+    os.makedirs(blocker)  # a folder where the .pyc would be: os.remove fails
+    assert discard_cached_bytecode(source) == []
+    assert "could not remove cached bytecode %s" % blocker in caplog.text

@@ -100,3 +100,40 @@ def test_a_shadowing_file_planted_on_sys_path_is_not_executed(workspace, bytecod
         assert sys.modules["pure"].__file__.startswith(os.path.join(workspace.root, "pure"))
     finally:
         sys.path.remove(shadow)
+
+
+def test_first_time_imports_and_package_attributes_are_undone(workspace, bytecode):
+    """New code that imports modules never loaded before, then a later
+    module fails: the new modules leave sys.modules and the package."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    package = sys.modules["pure"]
+    before, keep = snapshot(), dict(sys.modules)
+    workspace.write("pure", "pure/extra.py", "TAG = 'extra@1'\n")
+    workspace.write("pure", "pure/a.py", render(workspace.source("pure", "pure/a.py"), 2) + "from . import extra\n")
+    workspace.write("pure", "pure/c.py", "raise RuntimeError('c is broken')\n")
+    with pytest.raises(RuntimeError):
+        deep_reload("pure.a")
+    assert "pure.extra" not in sys.modules and "extra" not in vars(package)
+    assert snapshot() == before
+    del keep
+
+
+def test_a_warning_made_an_error_undoes_the_rebinding_done_so_far(workspace):
+    import warnings
+
+    from compatreload import StaleBindingWarning
+
+    workspace.add("pure")
+    workspace.write("pure", "giver.py", "GONE = 1\ndef helper():\n    return 1\n")
+    workspace.write("pure", "taker.py", "from giver import helper\nfrom giver import GONE\n")
+    import taker
+
+    old_helper, giver = taker.helper, sys.modules["giver"]
+    workspace.write("pure", "giver.py", "def helper():\n    return 2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StaleBindingWarning)
+        with pytest.raises(StaleBindingWarning):
+            deep_reload("giver", exclude="taker")
+    assert taker.helper is old_helper and sys.modules["giver"] is giver

@@ -95,3 +95,11 @@ def test_python_dash_m_in_a_fresh_process():
     output = process.communicate()[0].decode("utf-8")
     assert process.returncode == 0, output
     assert "reload is " + RELOAD_IMPL in output and " failed" in output
+
+
+def test_sixmoves_scenario_skips_without_six(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "six", None)  # what an uninstalled six looks like to import
+    sixmoves = [entry for entry in selfcheck.SCENARIOS if entry[1] == "sixmoves"]
+    monkeypatch.setattr(selfcheck, "SCENARIOS", sixmoves)
+    code, out = run_main([], capsys)
+    assert code == 0 and "six is not installed" in out.out
