@@ -17,7 +17,7 @@ from .errors import ExtensionNotReloadedWarning, ReloadError, StaleBindingWarnin
 from .purging import purge
 from .reloading import deep_reload, rebind
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "RELOAD_IMPL",
