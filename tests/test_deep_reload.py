@@ -215,40 +215,44 @@ def test_main_and_builtins_are_never_reexecuted(workspace):
         assert "%s cannot be re-executed" % name in str(raised.value)
 
 
-@pytest.mark.parametrize("target", [1, None, object(), [1], ("pure.a", 2.0)])
-def test_wrong_target_types(target, workspace):
+EXPECTS = "deep_reload() expects a module, a module name or a list/tuple of them"
+
+#: (arguments, keyword arguments, exception, words of its message)
+BAD_CALLS = [
+    ((1,), {}, TypeError, EXPECTS),
+    ((None,), {}, TypeError, EXPECTS),
+    ((object(),), {}, TypeError, EXPECTS),
+    (([1],), {}, TypeError, EXPECTS),
+    ((("pure.a", 2.0),), {}, TypeError, EXPECTS),
+    (("pure.never_imported",), {}, ImportError, "pure.never_imported is not loaded"),
+    (("",), {}, ValueError, "absolute dotted module name"),
+    (("pure.a",), {"exclude": ["pure"]}, ValueError, "target pure.a is excluded"),
+    (("pure.a",), {"exclude": 3}, TypeError, "exclude must be a module name or a list of them"),
+    (("pure.a",), {"exclude": [3]}, TypeError, "exclude() expects a module name (str), got int"),
+]
+
+
+@pytest.mark.parametrize("args, kwargs, error, words", BAD_CALLS)
+def test_bad_input_raises_and_changes_nothing(workspace, args, kwargs, error, words):
     workspace.add("pure")
-    import pure.a  # noqa: F401
+    import pure.c  # noqa: F401
 
-    with pytest.raises(TypeError) as raised:
-        deep_reload(target)
-    assert "deep_reload() expects a module, a module name or a list/tuple of them" in str(raised.value)
+    before = dict(sys.modules)
+    with pytest.raises(error) as raised:
+        deep_reload(*args, **kwargs)
+    assert words in str(raised.value)
+    assert dict(sys.modules) == before
 
 
-def test_unloaded_and_stale_targets(workspace):
+def test_a_module_object_replaced_since_is_refused(workspace):
     workspace.add("pure")
     import pure.a
 
-    with pytest.raises(ImportError) as raised:
-        deep_reload("pure.never_imported")
-    assert "pure.never_imported is not loaded" in str(raised.value)
     old = pure.a
     deep_reload("pure.a")
     with pytest.raises(ImportError) as raised:
         deep_reload(old)
     assert "is not the one in sys.modules['pure.a']" in str(raised.value)
-
-
-def test_excluding_the_target_is_an_error(workspace):
-    workspace.add("pure")
-    import pure.a  # noqa: F401
-
-    with pytest.raises(ValueError) as raised:
-        deep_reload("pure.a", exclude=["pure"])
-    assert "target pure.a is excluded" in str(raised.value)
-    with pytest.raises(TypeError) as raised:
-        deep_reload("pure.a", exclude=3)
-    assert "exclude must be a module name or a list of them" in str(raised.value)
 
 
 def test_upgrade_is_refused_until_it_exists(workspace):

@@ -106,12 +106,17 @@ def test_without_rebind_the_excluded_module_keeps_old_objects(modules):
     assert consumer.h is old_helper and consumer.provider is not sys.modules["provider"]
 
 
-def test_rebind_after_the_interpreters_own_reload(modules):
-    consumer = sys.modules["consumer"]
+def reload_provider_by_hand(workspace):
+    """The user's own reload: snapshot, edit, the interpreter's reload."""
     provider = sys.modules["provider"]
     old = dict(vars(provider))
-    edit_provider(modules, 2)
+    edit_provider(workspace, 2)
     reload(provider)
+    return sys.modules["consumer"], provider, old
+
+
+def test_rebind_after_the_interpreters_own_reload(modules):
+    consumer, provider, old = reload_provider_by_hand(modules)
     assert consumer.h() == "helper@1"
     rebound = rebind(old, provider)
     assert ("consumer", "h") in rebound and ("consumer", "Widget") in rebound
@@ -121,11 +126,7 @@ def test_rebind_after_the_interpreters_own_reload(modules):
 
 
 def test_rebind_honours_exclude(modules):
-    consumer = sys.modules["consumer"]
-    provider = sys.modules["provider"]
-    old = dict(vars(provider))
-    edit_provider(modules, 2)
-    reload(provider)
+    consumer, provider, old = reload_provider_by_hand(modules)
     assert not [pair for pair in rebind(old, provider, exclude=["consumer"]) if pair[0] == "consumer"]
     assert consumer.h() == "helper@1"
 
