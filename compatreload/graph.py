@@ -20,6 +20,7 @@ import sys
 import types
 
 from .compat import PY2
+from .origins import module_namespace, package_of
 
 #: The import statements of one file.
 #: imports: (dotted name, bound as an alias?) per ``import a.b [as z]``;
@@ -153,7 +154,7 @@ def star_names(module_name):
     module = sys.modules.get(module_name)
     if module is None:
         return ()
-    namespace = vars(module)
+    namespace = module_namespace(module)
     names = namespace.get("__all__")
     if names is None:
         names = [name for name in namespace if not name.startswith("_")]
@@ -163,8 +164,6 @@ def star_names(module_name):
 def resolve(module, statements):
     """Absolute names of the loaded modules *statements* bind in *module*,
     as a set of names and a list of (module name, name, alias) from-imports."""
-    from .origins import package_of
-
     package = package_of(module)
     implicit = bool(package) and not statements.absolute_import
     depends, from_bindings = set(), []
@@ -202,9 +201,9 @@ def held_modules(module_name, module):
     or by functions and classes they defined: what the executed version
     bound, whatever its file says now."""
     held = set()
-    for key, value in list(vars(module).items()):
+    for key, value in list(module_namespace(module).items()):
         if isinstance(value, types.ModuleType):
-            name = vars(value).get("__name__")
+            name = module_namespace(value).get("__name__")
             if sys.modules.get(name) is value and name != module_name + "." + key:
                 held.add(name)
         elif isinstance(value, DEFINED):

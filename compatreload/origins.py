@@ -1,9 +1,11 @@
 """What a loaded module was loaded from, read without side effects.
 
-Everything here reads ``vars(module)`` rather than using getattr, so lazy
-modules (six.moves) never import anything because they were inspected."""
+Everything here reads a module's real namespace (module_namespace) rather
+than using getattr or vars(), so lazy modules (six.moves, apipkg's) never
+import anything because they were inspected."""
 import os
 import sys
+import types
 
 from .compat import EXTENSION_SUFFIXES, string_types
 
@@ -15,9 +17,22 @@ NAMESPACE = "namespace"  # a PEP 420 package: no code of its own
 OTHER = "other"  # zip imports, frozen or sourceless modules, placeholders
 
 
+#: The namespace slot of every module object: reading it bypasses a subclass's
+#: ``__dict__`` property (apipkg's lazy modules import everything on it).
+MODULE_DICT = types.ModuleType.__dict__["__dict__"]
+
+
+def module_namespace(module):
+    """The namespace of *module*; of a non-module in sys.modules, its
+    ``__dict__`` or an empty one."""
+    if isinstance(module, types.ModuleType):
+        return MODULE_DICT.__get__(module)
+    return getattr(module, "__dict__", {})
+
+
 def module_file(module):
     """The module's ``__file__`` if it is a string, else None."""
-    path = vars(module).get("__file__")
+    path = module_namespace(module).get("__file__")
     return path if isinstance(path, string_types) else None
 
 
@@ -46,14 +61,14 @@ def kind_of(name, module):
         return SOURCE
     if name in sys.builtin_module_names:
         return BUILTIN
-    if path is None and "__path__" in vars(module):
+    if path is None and "__path__" in module_namespace(module):
         return NAMESPACE
     return OTHER
 
 
 def package_of(module):
     """The package relative imports in *module* are resolved against."""
-    namespace = vars(module)
+    namespace = module_namespace(module)
     package = namespace.get("__package__")
     if package:
         return package

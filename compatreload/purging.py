@@ -7,7 +7,7 @@ from .bytecode import discard_cached_bytecode
 from .compat import invalidate_caches, string_types
 from .errors import ExtensionNotReloadedWarning
 from .locking import import_lock
-from .origins import EXTENSION, kind_of, parent_and_tail, source_file
+from .origins import EXTENSION, kind_of, module_namespace, parent_and_tail, source_file
 
 
 def check_module_name(name, caller):
@@ -40,7 +40,7 @@ def detach_from_parent(name, module):
     *module*; an attribute holding anything else is the parent's own."""
     parent_name, tail = parent_and_tail(name)
     parent = sys.modules.get(parent_name)
-    if parent is not None and module is not None and vars(parent).get(tail) is module:
+    if parent is not None and module is not None and module_namespace(parent).get(tail) is module:
         delattr(parent, tail)
 
 

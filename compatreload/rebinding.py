@@ -19,7 +19,7 @@ import warnings
 from .errors import StaleBindingWarning
 from .graph import DEFINED as DISTINCT
 from .graph import resolve, statements_of
-from .origins import source_file
+from .origins import module_namespace, source_file
 
 MISSING = object()
 
@@ -32,7 +32,7 @@ class Replacement(object):
     def __init__(self, name, old_namespace, new_module, old_module=None):
         self.name = name
         self.old = old_namespace
-        self.new = vars(new_module)
+        self.new = module_namespace(new_module)
         self.old_module = old_module
         self.new_module = new_module
 
@@ -105,7 +105,7 @@ class Rebinder(object):
         for module_name, module in list(sys.modules.items()):
             if not isinstance(module, types.ModuleType) or module_name in skip:
                 continue
-            namespace = vars(module)
+            namespace = module_namespace(module)
             self.by_identity(module_name, namespace)
             if module_name not in skip_from_imports:
                 self.by_from_import(module_name, module, namespace)

@@ -12,7 +12,7 @@ from .compat import invalidate_caches, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError
 from .graph import cycles_in_order, dependencies, dependents_of
 from .locking import import_lock
-from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, source_file
+from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
 from .purging import check_module_name
 from .rebinding import Rebinder, Replacement, plain_assign
@@ -52,7 +52,7 @@ def target_names(target):
     names = []
     for item in items:
         if isinstance(item, types.ModuleType):
-            name = vars(item).get("__name__")
+            name = module_namespace(item).get("__name__")
             if sys.modules.get(name) is not item:
                 raise ReloadError(
                     "deep_reload(): module object %r is not the one in sys.modules[%r] "
@@ -144,7 +144,7 @@ def origins_of(groups, paths):
                     "deep_reload(): %s was loaded from %s, which no longer exists; "
                     "nothing was reloaded" % (name, path)
                 )
-            search = vars(sys.modules[name]).get("__path__")
+            search = module_namespace(sys.modules[name]).get("__path__")
             origins[name] = Origin(path, None if search is None else list(search))
     return origins
 
@@ -194,7 +194,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
                     execute(group, graph, transaction)
             if rebind:
                 replacements = [
-                    Replacement(name, vars(old_modules[name]), sys.modules[name], old_modules[name])
+                    Replacement(name, module_namespace(old_modules[name]), sys.modules[name], old_modules[name])
                     for name in old_modules
                 ]
                 rebound = Rebinder(replacements, transaction.assign).run(skip_from_imports=old_modules)
@@ -217,7 +217,7 @@ def rebind(old, new, exclude=()):
     if not isinstance(new, types.ModuleType):
         raise TypeError("rebind() expects new to be a module, got %s" % type(new).__name__)
     excluded = Prefixes(exclude, "exclude")
-    name = vars(new).get("__name__")
+    name = module_namespace(new).get("__name__")
     with import_lock():
         skip = set(key for key in sys.modules if key in excluded or sys.modules[key] is new)
         return Rebinder([Replacement(name, old, new)], plain_assign).run(skip=skip)

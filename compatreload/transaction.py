@@ -9,11 +9,13 @@ namespace and sys.modules back to exactly the objects they held."""
 import sys
 import types
 
+from .origins import module_namespace
+
 MISSING = object()
 
 
 def is_package(module):
-    return isinstance(module, types.ModuleType) and "__path__" in vars(module)
+    return isinstance(module, types.ModuleType) and "__path__" in module_namespace(module)
 
 
 class Transaction(object):
@@ -24,7 +26,7 @@ class Transaction(object):
     def __init__(self):
         self.modules = dict(sys.modules)
         self.packages = dict(
-            (id(module), (module, dict(vars(module))))
+            (id(module), (module, dict(module_namespace(module))))
             for module in self.modules.values()
             if is_package(module)
         )
@@ -53,7 +55,7 @@ class Transaction(object):
             if sys.modules.get(key, MISSING) is not module:
                 sys.modules[key] = module
         for module, snapshot in self.packages.values():
-            restore_namespace(vars(module), snapshot)
+            restore_namespace(module_namespace(module), snapshot)
 
 
 def restore_namespace(namespace, snapshot):

@@ -232,3 +232,24 @@ def test_a_bytecode_cache_that_cannot_be_removed_is_logged(workspace, caplog):
     os.makedirs(blocker)  # a folder where the .pyc would be: os.remove fails
     assert discard_cached_bytecode(source) == []
     assert "could not remove cached bytecode %s" % blocker in caplog.text
+
+
+def test_lazy_and_foreign_entries_are_inspected_without_side_effects(workspace):
+    """apipkg-style lazy modules import everything when their __dict__ is
+    read, and sys.modules may hold objects that are not modules at all."""
+    import types
+
+    class LazyModule(types.ModuleType):
+        @property
+        def __dict__(self):
+            raise AssertionError("the lazy module was loaded by inspection")
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    sys.modules["pure.lazy"] = LazyModule("pure.lazy")
+    sys.modules["pure.foreign"] = object()
+    from compatreload import deep_reload
+
+    assert deep_reload("pure.a") == ["pure.a"]
+    assert purge("pure") == sorted(["pure", "pure.a", "pure.foreign", "pure.lazy"] + py2_relative_misses())
