@@ -1,6 +1,7 @@
 """Shared fixtures: a workspace of matrix fixtures on sys.path, and the
 bytecode setting (written or not) every reload test runs under."""
 import sys
+import types
 
 import pytest
 
@@ -21,6 +22,12 @@ def bytecode(request):
 def workspace():
     with Workspace() as space:
         yield space
+
+
+def namespace_of(module):
+    """A module's namespace through the module slot: vars() would load
+    apipkg's lazy modules (pytest 4.6's `py` has them) as a side effect."""
+    return types.ModuleType.__dict__["__dict__"].__get__(module)
 
 
 def need(fixture_name):

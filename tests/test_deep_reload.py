@@ -10,7 +10,7 @@ import pytest
 
 from compatreload import ExtensionNotReloadedWarning, ReloadError, deep_reload
 from compatreload.reloading import Prefixes
-from conftest import need
+from conftest import namespace_of, need
 
 PY2 = sys.version_info[0] == 2
 
@@ -49,8 +49,7 @@ def assert_no_stale_references(refs, excluded=()):
     for holder, loaded in list(sys.modules.items()):
         if not isinstance(loaded, types.ModuleType) or holder in excluded:
             continue
-        # Through the module slot: vars() would load apipkg's lazy modules.
-        for attribute, value in list(types.ModuleType.__dict__["__dict__"].__get__(loaded).items()):
+        for attribute, value in list(namespace_of(loaded).items()):
             for name, key, old in alive:
                 assert value is not old, "%s.%s still holds the old %s.%s" % (holder, attribute, name, key)
 

@@ -8,6 +8,7 @@ import pytest
 
 from compatreload import ReloadError, deep_reload
 from compatreload.fixtures import render
+from conftest import namespace_of
 
 #: failure kind -> (line appended to the module, exception type expected)
 FAILURES = {
@@ -32,7 +33,7 @@ def snapshot():
     namespaces = {}
     for name, loaded in sys.modules.items():
         if isinstance(loaded, types.ModuleType):
-            namespaces[name] = dict((key, id(value)) for key, value in vars(loaded).items())
+            namespaces[name] = dict((key, id(value)) for key, value in namespace_of(loaded).items())
     return dict((name, id(loaded)) for name, loaded in sys.modules.items()), namespaces
 
 
