@@ -28,12 +28,20 @@ POSITIONS = {
 }
 
 
+#: Python 2 rewrites these in sys's namespace on every caught exception.
+INTERPRETER_OWNED = set([("sys", "exc_type"), ("sys", "exc_value"), ("sys", "exc_traceback")])
+
+
 def snapshot():
     """sys.modules and every loaded namespace, as object identities."""
     namespaces = {}
     for name, loaded in sys.modules.items():
         if isinstance(loaded, types.ModuleType):
-            namespaces[name] = dict((key, id(value)) for key, value in namespace_of(loaded).items())
+            namespaces[name] = dict(
+                (key, id(value))
+                for key, value in namespace_of(loaded).items()
+                if (name, key) not in INTERPRETER_OWNED
+            )
     return dict((name, id(loaded)) for name, loaded in sys.modules.items()), namespaces
 
 
