@@ -271,3 +271,10 @@ def test_a_module_imported_at_run_time_is_seen_through_the_object(workspace):
 
     assert deep_reload("pure.a") == ["pure.a", "dynamic"]
     assert module("dynamic").A is module("pure.a")
+
+
+def test_a_target_given_twice_runs_once(workspace):
+    workspace.add("pure")
+    import pure.b
+
+    assert deep_reload([pure.b.a, "pure.a", ("pure.a")]) == ["pure.a", "pure.b"]
