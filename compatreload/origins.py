@@ -23,9 +23,10 @@ MODULE_DICT = types.ModuleType.__dict__["__dict__"]
 
 
 def module_namespace(module):
-    """The namespace of *module*; of a non-module in sys.modules, its
+    """The namespace of *module*; of anything else in sys.modules (PyPy's
+    cffi ``Lib`` objects claim to be modules through ``__class__``), its
     ``__dict__`` or an empty one."""
-    if isinstance(module, types.ModuleType):
+    if issubclass(type(module), types.ModuleType):
         return MODULE_DICT.__get__(module)
     return getattr(module, "__dict__", {})
 

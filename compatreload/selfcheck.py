@@ -11,6 +11,7 @@ import warnings
 from .native import RELOAD_IMPL
 from .fixtures import FIXTURES, Workspace, unavailable_reason
 from .purging import purge
+from .reloading import deep_reload
 
 #: (scenario name, fixture name, function(workspace)), in report order.
 SCENARIOS = []
@@ -113,6 +114,43 @@ def check_namespace(workspace):
     before, after = edit_and_purge(workspace, "namespace", files, "nsfixture", value_of("nsfixture.beta"))
     expect(before, "beta@1>alpha@1", "before")
     expect(after, "beta@2>alpha@2", "after")
+
+
+@scenario("deep_reload chain and diamond", "pure")
+def check_deep_pure(workspace):
+    importlib.import_module("pure.c")
+    importlib.import_module("pure.top")
+    for relpath in ("pure/a.py", "pure/base.py"):
+        workspace.set_version("pure", relpath, 2)
+    order = deep_reload(["pure.a", "pure.base"])
+    expect(order[:2], ["pure.a", "pure.b"], "dependencies first")
+    expect(len(order), len(set(order)), "each module runs once")
+    expect(value_of("pure.c")(), "c@1>b@1>a@2", "chain after")
+    expect(value_of("pure.top")(), "top@1>left@1>base@2|right@1>base@2", "diamond after")
+
+
+@scenario("deep_reload import cycles", "circular")
+def check_deep_circular(workspace):
+    importlib.import_module("circular.user")
+    for relpath in ("circular/ping.py", "circular/pong.py"):
+        workspace.set_version("circular", relpath, 2)
+    expect(deep_reload("circular.pong"), ["circular.ping", "circular.pong", "circular.user"], "order")
+    expect(value_of("circular.user")(), "user@1>ping@2>pong@2|tick@1>tock@1", "after")
+
+
+@scenario("deep_reload rollback on a broken edit", "pure")
+def check_deep_rollback(workspace):
+    importlib.import_module("pure.c")
+    before = dict(sys.modules)
+    workspace.set_version("pure", "pure/a.py", 2)
+    workspace.write("pure", "pure/b.py", "raise RuntimeError('broken on purpose')\n")
+    try:
+        deep_reload("pure.a")
+    except RuntimeError:
+        pass
+    else:
+        raise ScenarioFailed("the broken module did not raise")
+    expect(sys.modules == before and value_of("pure.c")() == "c@1>b@1>a@1", True, "all restored")
 
 
 @contextlib.contextmanager

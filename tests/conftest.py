@@ -27,7 +27,9 @@ def workspace():
 def namespace_of(module):
     """A module's namespace through the module slot: vars() would load
     apipkg's lazy modules (pytest 4.6's `py` has them) as a side effect."""
-    return types.ModuleType.__dict__["__dict__"].__get__(module)
+    if issubclass(type(module), types.ModuleType):
+        return types.ModuleType.__dict__["__dict__"].__get__(module)
+    return getattr(module, "__dict__", {})  # PyPy's cffi Lib objects pass isinstance
 
 
 def need(fixture_name):

@@ -117,6 +117,7 @@ def test_c_extension_is_kept_and_its_dependents_reloaded(workspace, bytecode):
     import cext.wrapper  # noqa: F401
 
     speedups = module("cext._speedups")
+    refs = old_versions(["cext", "cext.wrapper"])
     workspace.set_version("cext", "cext/wrapper.py", 2)
     workspace.set_version("cext", "cext/__init__.py", 2)
     with warnings.catch_warnings(record=True) as caught:
@@ -127,6 +128,7 @@ def test_c_extension_is_kept_and_its_dependents_reloaded(workspace, bytecode):
     assert module("cext._speedups") is speedups and speedups.init_count() == 1
     assert module("cext").TAG == "cext@2" and module("cext")._speedups is speedups
     assert module("cext.wrapper").describe() == "wrapper@2>_speedups@1"
+    assert_no_stale_references(refs)
     assert deep_reload("cext.wrapper") == ["cext.wrapper"]
     assert module("cext._speedups") is speedups
 
@@ -135,9 +137,11 @@ def test_python2_implicit_relative_imports_are_dependencies(workspace, bytecode)
     workspace.add("relative_py2")
     import relative_py2.user  # noqa: F401
 
+    refs = old_versions(["relative_py2.helper", "relative_py2.user"])
     workspace.set_version("relative_py2", "relative_py2/helper.py", 2)
     assert deep_reload("relative_py2.helper") == ["relative_py2.helper", "relative_py2.user"]
     assert module("relative_py2.user").value() == "user@1>helper@2"
+    assert_no_stale_references(refs)
     if PY2:
         assert sys.modules["relative_py2.os"] is None  # left as the interpreter made it
 
@@ -147,6 +151,7 @@ def test_six_moves_survive_reloading_six_and_its_users(workspace, bytecode):
     import six
     import sixmoves.client  # noqa: F401
 
+    refs = old_versions(["sixmoves.client"])
     workspace.set_version("sixmoves", "sixmoves/client.py", 2)
     bystanders = [name for name in sys.modules if name.startswith(("test_", "conftest", "_pytest", "pytest", "py.", "pluggy"))]
     order = deep_reload("six", exclude=bystanders)
@@ -157,6 +162,7 @@ def test_six_moves_survive_reloading_six_and_its_users(workspace, bytecode):
     assert module("sixmoves.client").link("x") == "http://example.invalid/client@2/x"
     assert module("sixmoves.client").count() == 8
     assert module("six") is not six
+    assert_no_stale_references(refs)
 
 
 def test_namespace_package_portions(workspace, bytecode):
@@ -165,9 +171,11 @@ def test_namespace_package_portions(workspace, bytecode):
     import nsfixture.beta  # noqa: F401
 
     package = module("nsfixture")
+    refs = old_versions(["nsfixture.alpha", "nsfixture.beta"])
     workspace.set_version("namespace", "portion_a/nsfixture/alpha.py", 2)
     assert deep_reload("nsfixture.alpha") == ["nsfixture.alpha", "nsfixture.beta"]
     assert module("nsfixture.beta").value() == "beta@1>alpha@2"
+    assert_no_stale_references(refs)
     assert module("nsfixture") is package and deep_reload("nsfixture") == []
 
 
