@@ -30,11 +30,3 @@ def discard_cached_bytecode(source):
         else:
             removed.append(path)
     return removed
-
-
-def compile_source(path):
-    """Compile the file at *path* as it is on disk now (honouring its
-    PEP 263 coding line), ignoring any cached bytecode."""
-    with open(path, "rb") as stream:
-        source = stream.read()
-    return compile(source, path, "exec", dont_inherit=True)

@@ -69,3 +69,14 @@ def restore_mtime(path, stat_result):
         os.utime(path, ns=(stat_result.st_atime_ns, stat_result.st_mtime_ns))
     else:
         os.utime(path, (stat_result.st_atime, stat_result.st_mtime))
+
+
+#: The function attributes an in-place upgrade copies from the new function:
+#: code, defaults, doc and function __dict__ everywhere; keyword-only
+#: defaults and annotations exist on 3.x only.
+FUNCTION_ATTRIBUTES = ("__code__", "__defaults__", "__doc__", "__dict__") + (
+    () if PY2 else ("__kwdefaults__", "__annotations__")
+)
+
+#: Class types whose objects an upgrade patches: 2.x old-style classes too.
+CLASS_TYPES = (type,) + ((getattr(__import__("types"), "ClassType"),) if PY2 else ())

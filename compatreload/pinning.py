@@ -9,7 +9,9 @@ import contextlib
 import sys
 import types
 
-from .bytecode import compile_source
+import os
+
+from .changes import read_source
 from .compat import PY2, exec_code
 
 if not PY2:
@@ -29,12 +31,25 @@ class Origin(object):
 
 
 class PinnedFinder(object):
-    """Finds the modules in *origins* (name -> Origin) at their origin, and
-    appends each name to *executed* as its execution starts."""
+    """Finds the modules in *origins* (name -> Origin) at their origin.
 
-    def __init__(self, origins):
+    Appends each name to *executed* as its execution starts and keeps the
+    source it ran in *sources*; re-executes into the module object *reuse*
+    names for it (in-place upgrade), else into a new one."""
+
+    def __init__(self, origins, reuse=None):
         self.origins = origins
+        self.reuse = reuse or {}
         self.executed = []
+        self.sources = []  # (name, path, stat before reading, bytes)
+
+    def fresh_code(self, fullname, path):
+        """Compile *path* as it is on disk now, never from cached bytecode."""
+        stat = os.stat(path)
+        data = read_source(path)
+        self.executed.append(fullname)
+        self.sources.append((fullname, path, stat, data))
+        return compile(data, path, "exec", dont_inherit=True)
 
     def find_spec(self, fullname, path=None, target=None):
         """PEP 451 (3.4+)."""
@@ -66,13 +81,15 @@ if not PY2:
 
         finder = None
 
+        def create_module(self, spec):
+            return self.finder.reuse.get(spec.name)
+
         def exec_module(self, module):
             attach_loaded_submodules(module)
             super(FreshSourceLoader, self).exec_module(module)
 
         def get_code(self, fullname):
-            self.finder.executed.append(fullname)
-            return compile_source(self.path)
+            return self.finder.fresh_code(fullname, self.path)
 
 
 class LegacyFreshSourceLoader(object):
@@ -84,7 +101,7 @@ class LegacyFreshSourceLoader(object):
         self.origin = origin
 
     def load_module(self, fullname):
-        module = types.ModuleType(fullname)
+        module = self.finder.reuse.get(fullname) or types.ModuleType(fullname)
         module.__file__ = self.origin.path
         module.__loader__ = self
         if self.origin.search_locations is None:
@@ -94,9 +111,8 @@ class LegacyFreshSourceLoader(object):
             module.__package__ = fullname
             attach_loaded_submodules(module)
         sys.modules[fullname] = module
-        self.finder.executed.append(fullname)
         try:
-            exec_code(compile_source(self.origin.path), vars(module))
+            exec_code(self.finder.fresh_code(fullname, self.origin.path), vars(module))
         except BaseException:
             sys.modules.pop(fullname, None)
             raise
@@ -119,9 +135,9 @@ def attach_loaded_submodules(module):
 
 
 @contextlib.contextmanager
-def pinned(origins):
+def pinned(origins, reuse=None):
     """Put a PinnedFinder for *origins* first on sys.meta_path for the block."""
-    finder = PinnedFinder(origins)
+    finder = PinnedFinder(origins, reuse)
     sys.meta_path.insert(0, finder)
     try:
         yield finder

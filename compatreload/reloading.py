@@ -8,6 +8,7 @@ import types
 import warnings
 
 from .bytecode import discard_cached_bytecode
+from .changes import record_executed
 from .compat import invalidate_caches, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError
 from .graph import cycles_in_order, dependencies, dependents_of
@@ -17,6 +18,7 @@ from .pinning import Origin, pinned
 from .purging import check_module_name
 from .rebinding import Rebinder, Replacement, plain_assign
 from .transaction import Transaction
+from .upgrading import Upgrader
 
 log = logging.getLogger("compatreload")
 
@@ -149,7 +151,7 @@ def origins_of(groups, paths):
     return origins
 
 
-def execute(group, graph, transaction):
+def execute(group, graph):
     """Drop the group from sys.modules together and import it again."""
     order = entry_order(group, graph)
     for name in group:
@@ -158,6 +160,17 @@ def execute(group, graph, transaction):
     for name in order:
         if name not in sys.modules:
             importlib.import_module(name)
+
+
+def after_execution(name, old_namespace, transaction, upgrade):
+    """Run the module's ``__reload__(old_namespace)`` hook, then upgrade."""
+    module = sys.modules[name]
+    namespace = module_namespace(module)
+    hook = namespace.get("__reload__")
+    if callable(hook):
+        hook(old_namespace)
+    if upgrade:
+        Upgrader(name, source_file(module), transaction).module(old_namespace, namespace)
 
 
 def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
@@ -177,8 +190,6 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
     what would run and executes nothing.
 
     Returns the names re-executed, in the order they ran."""
-    if upgrade:
-        raise NotImplementedError("compatreload: deep_reload(upgrade=True) is not available yet")
     excluded = Prefixes(exclude, "exclude")
     names = target_names(target)
     with import_lock():
@@ -188,19 +199,26 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
             return [name for group in groups for name in entry_order(group, graph)]
         origins = origins_of(groups, paths)
         old_modules = dict((name, sys.modules[name]) for name in origins)
+        old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
         with Transaction() as transaction:
-            with pinned(origins) as finder:
+            if upgrade:
+                for module in old_modules.values():
+                    transaction.keep_namespace(module)
+            with pinned(origins, old_modules if upgrade else None) as finder:
                 for group in groups:
-                    execute(group, graph, transaction)
+                    execute(group, graph)
+                    for name in group:
+                        after_execution(name, old_namespaces[name], transaction, upgrade)
             if rebind:
                 replacements = [
-                    Replacement(name, module_namespace(old_modules[name]), sys.modules[name], old_modules[name])
+                    Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
                     for name in old_modules
                 ]
                 rebound = Rebinder(replacements, transaction.assign).run(skip_from_imports=old_modules)
                 log.debug("rebound %d bindings", len(rebound))
-        for name in finder.executed:
-            discard_cached_bytecode(origins[name].path)
+        for name, path, stat, data in finder.sources:
+            record_executed(name, sys.modules[name], path, stat, data)
+            discard_cached_bytecode(path)
     log.info("reloaded %s", ", ".join(finder.executed))
     return list(finder.executed)
 

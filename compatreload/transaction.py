@@ -9,6 +9,7 @@ namespace and sys.modules back to exactly the objects they held."""
 import sys
 import types
 
+from .compat import CLASS_TYPES
 from .origins import module_namespace
 
 MISSING = object()
@@ -31,6 +32,8 @@ class Transaction(object):
             if is_package(module)
         )
         self.assignments = []  # (namespace, key, previous value)
+        self.attributes = []  # (object, attribute, previous value or MISSING)
+        self.namespaces = []  # (namespace, snapshot) of modules re-executed in place
 
     def __enter__(self):
         return self
@@ -45,10 +48,29 @@ class Transaction(object):
         self.assignments.append((namespace, key, namespace[key]))
         namespace[key] = value
 
+    def set_attribute(self, target, attribute, value):
+        """``setattr`` (``delattr`` for MISSING) on a function or class,
+        undone by rollback()."""
+        if isinstance(target, CLASS_TYPES):
+            previous = vars(target).get(attribute, MISSING)  # its own, not inherited
+        else:
+            previous = getattr(target, attribute)
+        self.attributes.append((target, attribute, previous))
+        put_attribute(target, attribute, value)
+
+    def keep_namespace(self, module):
+        """Snapshot a module that will be re-executed in place."""
+        namespace = module_namespace(module)
+        self.namespaces.append((namespace, dict(namespace)))
+
     def rollback(self):
-        """Put sys.modules, package namespaces and assignments back."""
+        """Put sys.modules, namespaces, attributes and assignments back."""
+        for target, attribute, previous in reversed(self.attributes):
+            put_attribute(target, attribute, previous)
         for namespace, key, previous in reversed(self.assignments):
             namespace[key] = previous
+        for namespace, snapshot in self.namespaces:
+            restore_namespace(namespace, snapshot)
         for key in [key for key in sys.modules if key not in self.modules]:
             del sys.modules[key]
         for key, module in self.modules.items():
@@ -56,6 +78,13 @@ class Transaction(object):
                 sys.modules[key] = module
         for module, snapshot in self.packages.values():
             restore_namespace(module_namespace(module), snapshot)
+
+
+def put_attribute(target, attribute, value):
+    if value is MISSING:
+        delattr(target, attribute)
+    else:
+        setattr(target, attribute, value)
 
 
 def restore_namespace(namespace, snapshot):

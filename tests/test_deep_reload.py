@@ -263,14 +263,6 @@ def test_a_module_object_replaced_since_is_refused(workspace):
     assert "is not the one in sys.modules['pure.a']" in str(raised.value)
 
 
-def test_upgrade_is_refused_until_it_exists(workspace):
-    workspace.add("pure")
-    import pure.a  # noqa: F401
-
-    with pytest.raises(NotImplementedError):
-        deep_reload("pure.a", upgrade=True)
-
-
 def test_a_module_imported_at_run_time_is_seen_through_the_object(workspace):
     """importlib.import_module stored at module level: seen by the object."""
     workspace.add("pure")

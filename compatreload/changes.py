@@ -1,0 +1,120 @@
+"""changed(): which loaded modules' source differs from what ran.
+
+compatreload remembers, per loaded module, the digest of the source it
+executed (deep_reload's loader records it) or, for a module it has not
+executed, of the source on disk the first time changed() or a watcher
+looked at it: that first look is the baseline. A check is one os.stat
+when nothing moved; the file is read and hashed only when its nanosecond
+mtime or size moved, or while it is "racy": modified less than
+RACY_SECONDS before it was recorded, when file-system timestamps tick
+too coarsely to show a second edit (the same rule git uses for its index).
+So a same-size edit within the same second is seen, and a ``touch`` that
+changes nothing is not reported."""
+import hashlib
+import os
+import sys
+import threading
+import time
+import types
+
+from .compat import string_types
+from .origins import source_file
+
+#: A file modified this recently when recorded may change again unseen by stat.
+RACY_SECONDS = 2.0
+
+_records = {}  # module name -> Record
+_records_lock = threading.RLock()
+
+
+class Record(object):
+    """What was executed for one module, and the stat it had then."""
+
+    __slots__ = ("module_id", "path", "stamp", "digest", "racy")
+
+    def __init__(self, module_id, path, stat, digest):
+        self.module_id = module_id
+        self.path = path
+        self.digest = digest
+        self.restamp(stat)
+
+    def restamp(self, stat):
+        self.stamp = stamp_of(stat)
+        self.racy = time.time() - stat.st_mtime < RACY_SECONDS
+
+
+def stamp_of(stat):
+    """(mtime in nanoseconds where the interpreter has them, size)."""
+    return (getattr(stat, "st_mtime_ns", stat.st_mtime), stat.st_size)
+
+
+def digest_of(data):
+    return hashlib.sha1(data).hexdigest()
+
+
+def read_source(path):
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def record_executed(name, module, path, stat, data):
+    """Remember that *data* (read from *path*, whose stat was taken before
+    reading) is what runs as module *name*."""
+    with _records_lock:
+        _records[name] = Record(id(module), path, stat, digest_of(data))
+
+
+def differs(name, module, path):
+    """True if the source of the loaded *module* differs from what ran, or
+    its file is gone; the first look at a module records the baseline."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return True
+    with _records_lock:
+        record = _records.get(name)
+        if record is None or record.module_id != id(module) or record.path != path:
+            try:
+                record_executed(name, module, path, stat, read_source(path))
+            except (OSError, IOError):
+                return True
+            return False
+        if record.stamp == stamp_of(stat) and not record.racy:
+            return False
+        try:
+            digest = digest_of(read_source(path))
+        except (OSError, IOError):
+            return True
+        if digest != record.digest:
+            return True
+        record.restamp(stat)
+        return False
+
+
+def selected_modules(names):
+    """(name, module) of the loaded modules *names* designates (all if None)."""
+    if names is None:
+        return list(sys.modules.items())
+    if isinstance(names, string_types):
+        names = [names]
+    selected = []
+    for name in names:
+        if not isinstance(name, string_types):
+            raise TypeError("changed() expects module names (str), got %s %r" % (type(name).__name__, name))
+        if name in sys.modules:
+            selected.append((name, sys.modules[name]))
+    return selected
+
+
+def changed(names=None):
+    """Sorted names of the loaded modules (all, or those in *names*) whose
+    source file content differs from what was executed, including modules
+    whose file was deleted. Names that are not loaded are ignored."""
+    found = []
+    for name, module in selected_modules(names):
+        if not isinstance(module, types.ModuleType):
+            continue
+        path = source_file(module)
+        if path is not None and differs(name, module, path):
+            found.append(name)
+    return sorted(found)

@@ -1,0 +1,322 @@
+"""deep_reload(upgrade=True): objects the program holds run the new code."""
+import pickle
+import sys
+import warnings
+
+import pytest
+
+from compatreload import StaleBindingWarning, deep_reload
+
+PY2 = sys.version_info[0] == 2
+
+SHAPES = '''\
+import collections
+
+RATE = {v}
+
+
+def area(x, y={v}):
+    """area doc {v}"""
+    return "area@{v}:%s" % (x * y)
+
+
+area.marker = "marker@{v}"
+
+
+def deco(function):
+    def wrapper(*args):
+        return function(*args)
+    return wrapper
+
+
+@deco
+def wrapped():
+    return "wrapped@{v}"
+
+
+class Base(object):
+    def who(self):
+        return "base@{v}"
+
+
+class Cls(Base):
+    def method(self):
+        return "method@{v}"
+
+    def who(self):
+        return "cls@{v}+" + super(Cls, self).who()
+
+    @staticmethod
+    def smethod():
+        return "static@{v}"
+
+    @classmethod
+    def cmethod(cls):
+        return "class@{v}:" + cls.__name__
+
+    @property
+    def prop(self):
+        return "prop@{v}"
+
+    class Nested(object):
+        def f(self):
+            return "nested@{v}"
+{extra}
+
+Point = collections.namedtuple("Point", "x y")
+
+
+class Named(Point):
+    def norm(self):
+        return "named@{v}:%d" % (self.x + self.y)
+
+
+class Slotted(object):
+    __slots__ = {slots}
+
+    def get(self):
+        return "slotted@{v}"
+'''
+
+V1 = dict(v=1, extra='\n    def removed(self):\n        return "removed@1"\n', slots='("a",)')
+V2 = dict(v=2, extra='\n    def added(self):\n        return "added@2"\n', slots='("a",)')
+
+CONSUMER = "from shapes import Cls, area\nREGISTRY = [area]\n"
+
+
+def write(workspace, name, text):
+    workspace.write("pure", name + ".py", text)
+
+
+def reload_quietly(target, **options):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        order = deep_reload(target, upgrade=True, **options)
+    return order, [str(w.message) for w in caught if issubclass(w.category, StaleBindingWarning)]
+
+
+@pytest.fixture
+def shapes(workspace):
+    workspace.add("pure")  # its root is the folder the test modules go in
+    write(workspace, "shapes", SHAPES.format(**V1))
+    write(workspace, "consumer", CONSUMER)
+    import consumer  # noqa: F401
+    import shapes as module
+
+    return module
+
+
+def test_functions_are_patched_in_place(shapes, workspace):
+    area, consumer = shapes.area, sys.modules["consumer"]
+    callbacks = {"on_area": area}
+    write(workspace, "shapes", SHAPES.format(**V2))
+    order, _ = reload_quietly("shapes")
+    assert order == ["shapes", "consumer"]
+    assert shapes.area is area and sys.modules["shapes"] is shapes
+    assert callbacks["on_area"](3) == "area@2:6"  # new code, new default
+    assert area.__doc__ == "area doc 2" and area.marker == "marker@2"
+    assert consumer.area is area and consumer.REGISTRY[0] is area
+
+
+def test_closures_are_replaced_with_a_warning(shapes, workspace):
+    old = shapes.wrapped
+    write(workspace, "shapes", SHAPES.format(**V2))
+    _, messages = reload_quietly("shapes")
+    assert shapes.wrapped is not old and shapes.wrapped() == "wrapped@2"
+    assert old() == "wrapped@1"  # what was held keeps its old, consistent closure
+    assert any(message.startswith("compatreload: shapes.wrapped was not upgraded in place: it is a closure") for message in messages)
+
+
+def test_methods_and_class_attributes(shapes, workspace):
+    Cls = shapes.Cls
+    instance, nested = Cls(), Cls.Nested
+    bound = instance.method
+    assert instance.removed() == "removed@1"
+    write(workspace, "shapes", SHAPES.format(**V2))
+    reload_quietly("shapes")
+    assert shapes.Cls is Cls and Cls.Nested is nested
+    assert bound() == "method@2" and instance.method() == "method@2"
+    assert instance.who() == "cls@2+base@2"
+    assert Cls.smethod() == "static@2" and Cls.cmethod() == "class@2:Cls"
+    assert instance.prop == "prop@2" and nested().f() == "nested@2"
+    assert instance.added() == "added@2"
+    assert not hasattr(instance, "removed")
+    consumer = sys.modules["consumer"]
+    assert isinstance(instance, shapes.Cls) and isinstance(consumer.Cls(), Cls)
+    if PY2:
+        assert Cls.method(instance) == "method@2"  # the unbound method
+
+
+def test_pickles_of_old_instances_still_load(shapes, workspace):
+    data = pickle.dumps(shapes.Cls())
+    write(workspace, "shapes", SHAPES.format(**V2))
+    reload_quietly("shapes")
+    loaded = pickle.loads(data)
+    assert type(loaded) is shapes.Cls and loaded.method() == "method@2"
+
+
+def test_namedtuple_subclass_is_patched_and_a_field_change_falls_back(shapes, workspace):
+    point = shapes.Named(1, 2)
+    write(workspace, "shapes", SHAPES.format(**V2))
+    reload_quietly("shapes")
+    assert point.norm() == "named@2:3" and isinstance(point, shapes.Named)
+    old_named = shapes.Named
+    write(workspace, "shapes", SHAPES.format(**V2).replace('"x y"', '"x y z"').replace("x + self.y", "x + self.z"))
+    _, messages = reload_quietly("shapes")
+    assert shapes.Named is not old_named and point.norm() == "named@2:3"
+    assert any("shapes.Named was not upgraded in place: its base classes changed" in m or "its fields changed" in m for m in messages)
+
+
+def test_slots_change_falls_back_and_old_instances_keep_working(shapes, workspace):
+    old_class = shapes.Slotted
+    instance = old_class()
+    instance.a = 1
+    write(workspace, "shapes", SHAPES.format(**dict(V2, slots='("a", "b")')))
+    _, messages = reload_quietly("shapes")
+    assert shapes.Slotted is not old_class and instance.get() == "slotted@1" and instance.a == 1
+    assert "compatreload: shapes.Slotted was not upgraded in place: its __slots__ changed" in messages[-1] or any(
+        "shapes.Slotted was not upgraded in place: its __slots__ changed" in m for m in messages
+    )
+
+
+def test_base_and_metaclass_changes_fall_back(shapes, workspace):
+    old_class = shapes.Cls
+    text = SHAPES.format(**V2).replace("class Cls(Base):", "class Cls(object):").replace(
+        'return "cls@2+" + super(Cls, self).who()', 'return "cls@2"'
+    )
+    write(workspace, "shapes", text)
+    _, messages = reload_quietly("shapes")
+    assert shapes.Cls is not old_class
+    assert any("shapes.Cls was not upgraded in place: its base classes changed" in m for m in messages)
+    meta = text.replace("class Base(object):", "class Meta(type):\n    pass\n\n\nclass Base(object):").replace(
+        "class Cls(object):", "class Cls(Meta('Root', (object,), {})):"
+    )
+    write(workspace, "shapes", meta)
+    newer = shapes.Cls
+    _, messages = reload_quietly("shapes")
+    assert shapes.Cls is not newer
+    assert any("shapes.Cls was not upgraded in place: its metaclass changed" in m for m in messages)
+
+
+def test_a_subclass_of_a_class_from_another_reloaded_module(workspace):
+    workspace.add("pure")
+    write(workspace, "basemod", "class Base(object):\n    def who(self):\n        return 'base@1'\n")
+    write(workspace, "childmod", "from basemod import Base\n\n\nclass Child(Base):\n    def who(self):\n        return 'child@1+' + Base.who(self)\n")
+    import basemod
+    import childmod
+
+    child = childmod.Child()
+    write(workspace, "basemod", "class Base(object):\n    def who(self):\n        return 'base@2'\n")
+    write(workspace, "childmod", "from basemod import Base\n\n\nclass Child(Base):\n    def who(self):\n        return 'child@2+' + Base.who(self)\n")
+    order, messages = reload_quietly("basemod")
+    assert order == ["basemod", "childmod"] and messages == []
+    assert child.who() == "child@2+base@2"
+    assert isinstance(child, basemod.Base) and type(child) is childmod.Child
+
+
+def test_zero_argument_super_in_patched_methods(workspace):
+    if PY2:
+        pytest.skip("zero-argument super() needs 3.x")
+    workspace.add("pure")
+    template = "class A(object):\n    def who(self):\n        return 'a@{v}'\n\n\nclass B(A):\n    def who(self):\n        return 'b@{v}+' + super().who()\n{added}"
+    write(workspace, "zsuper", template.format(v=1, added=""))
+    import zsuper
+
+    instance = zsuper.B()
+    added = "\n    def extra(self):\n        return 'extra@2+' + super().who()\n"
+    write(workspace, "zsuper", template.format(v=2, added=added).replace("class B(A):\n", "class B(A):\n", 1))
+    text = template.format(v=2, added="")
+    text = text.replace("        return 'b@2+' + super().who()\n", "        return 'b@2+' + super().who()\n" + added.lstrip("\n"))
+    write(workspace, "zsuper", text)
+    reload_quietly("zsuper")
+    assert instance.who() == "b@2+a@2" and instance.extra() == "extra@2+a@2"
+
+
+def test_enum_members_keep_identity(workspace):
+    enum = pytest.importorskip("enum", reason="enum needs 3.4+")
+    workspace.add("pure")
+    template = "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n    BLUE = 2\n\n    def label(self):\n        return 'color@{v}:' + self.name\n"
+    write(workspace, "colors", template.format(v=1))
+    import colors
+
+    red = colors.Color.RED
+    write(workspace, "colors", template.format(v=2))
+    reload_quietly("colors")
+    assert colors.Color.RED is red and colors.Color(1) is red and red == colors.Color.RED
+    assert red.label() == "color@2:RED" and isinstance(red, enum.Enum)
+
+
+def test_dataclasses_plain_and_frozen(workspace):
+    if sys.version_info < (3, 7):
+        pytest.skip("dataclasses need 3.7+")
+    workspace.add("pure")
+    template = (
+        "import dataclasses\n\n\n@dataclasses.dataclass\nclass Plain:\n    x: int = 0\n\n    def show(self):\n"
+        "        return 'plain@{v}:%d' % self.x\n\n\n@dataclasses.dataclass(frozen=True)\nclass Frozen:\n    x: int = 0\n\n"
+        "    def show(self):\n        return 'frozen@{v}:%d' % self.x\n"
+    )
+    write(workspace, "records", template.format(v=1))
+    import records
+
+    plain, frozen = records.Plain(1), records.Frozen(2)
+    write(workspace, "records", template.format(v=2))
+    _, messages = reload_quietly("records")
+    assert messages == []
+    assert plain.show() == "plain@2:1" and frozen.show() == "frozen@2:2"
+    assert records.Plain(1) == plain and records.Frozen(2) == frozen
+    with pytest.raises(dataclasses_error()):
+        frozen.x = 3
+    write(workspace, "records", template.format(v=3).replace("    x: int = 0\n\n    def show(self):\n        return 'plain", "    x: int = 0\n    y: int = 0\n\n    def show(self):\n        return 'plain", 1))
+    old_plain = records.Plain
+    _, messages = reload_quietly("records")
+    assert records.Plain is not old_plain and plain.show() == "plain@2:1"
+    assert any("records.Plain was not upgraded in place: its fields changed" in m for m in messages)
+
+
+def dataclasses_error():
+    import dataclasses
+
+    return dataclasses.FrozenInstanceError
+
+
+def test_python2_old_style_classes(workspace):
+    if not PY2:
+        pytest.skip("old-style classes exist only on 2.x")
+    workspace.add("pure")
+    template = "class Old:\n    def m(self):\n        return 'old@{v}'\n"
+    write(workspace, "oldstyle", template.format(v=1))
+    import oldstyle
+
+    instance = oldstyle.Old()
+    write(workspace, "oldstyle", template.format(v=2))
+    reload_quietly("oldstyle")
+    assert instance.m() == "old@2" and oldstyle.Old.m(instance) == "old@2" and isinstance(instance, oldstyle.Old)
+
+
+def test_the_reload_hook_carries_state(workspace):
+    workspace.add("pure")
+    template = "CACHE = {{}}\nPOOL = ['pool@{v}']\n\n\ndef __reload__(old):\n    CACHE.update(old['CACHE'])\n    POOL[:] = old['POOL']\n"
+    write(workspace, "stateful", template.format(v=1))
+    import stateful
+
+    stateful.CACHE["answer"] = 42
+    write(workspace, "stateful", template.format(v=2))
+    deep_reload("stateful")
+    assert sys.modules["stateful"].CACHE == {"answer": 42} and sys.modules["stateful"].POOL == ["pool@1"]
+    write(workspace, "stateful", template.format(v=3).replace("CACHE.update", "raise RuntimeError('hook failed'); CACHE.update"))
+    before = sys.modules["stateful"]
+    with pytest.raises(RuntimeError):
+        deep_reload("stateful", upgrade=True)
+    assert sys.modules["stateful"] is before and before.CACHE == {"answer": 42}
+
+
+def test_a_failure_after_upgrading_undoes_the_patches(shapes, workspace):
+    area, instance = shapes.area, shapes.Cls()
+    write(workspace, "shapes", SHAPES.format(**V2))
+    write(workspace, "consumer", CONSUMER + "raise RuntimeError('consumer broke')\n")
+    namespace = dict(vars(shapes))
+    with pytest.raises(RuntimeError):
+        deep_reload("shapes", upgrade=True)
+    assert area(3) == "area@1:3" and instance.method() == "method@1" and instance.removed() == "removed@1"
+    assert not hasattr(instance, "added")
+    assert dict(vars(shapes)) == namespace and sys.modules["shapes"] is shapes
