@@ -11,21 +11,28 @@ Public API (see README.md for the whole contract):
   re-execute a module and everything that depends on it, all or nothing.
 - ``rebind(old, new, exclude=())``: point other modules' bindings at a
   reloaded module's new objects.
+- ``changed(names=None)``: loaded modules whose source differs from what ran.
+- ``watch(...)``: reload what changed, in a daemon thread or by hand.
 """
 from .native import RELOAD_IMPL, reload
 from .errors import ExtensionNotReloadedWarning, ReloadError, StaleBindingWarning
+from .changes import changed
 from .purging import purge
 from .reloading import deep_reload, rebind
+from .watching import Watcher, watch
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "RELOAD_IMPL",
     "ExtensionNotReloadedWarning",
     "ReloadError",
     "StaleBindingWarning",
+    "Watcher",
+    "changed",
     "deep_reload",
     "purge",
     "rebind",
     "reload",
+    "watch",
 ]

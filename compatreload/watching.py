@@ -1,0 +1,144 @@
+"""watch(): reload what changed, from a daemon thread or by hand.
+
+A Watcher polls changed() over the modules it watches and, on a change,
+deep-reloads all changed modules in one transaction, then calls
+``callback(reloaded, error)``: the list of names re-executed and None, or
+None and the exception when the reload failed. After a failure the old
+code keeps running, and the same broken content is not tried again until
+a file changes again. Polling needs the standard library only."""
+import logging
+import os
+import sys
+import sysconfig
+import threading
+import types
+
+from .changes import changed, digest_of, read_source
+from .origins import source_file
+from .reloading import Prefixes, deep_reload
+
+log = logging.getLogger("compatreload")
+
+#: sysconfig paths of installed code: not watched by default.
+LIBRARY_PATHS = ("stdlib", "platstdlib", "purelib", "platlib")
+
+
+def library_roots():
+    """Folders of the standard library and of installed packages."""
+    roots = set(sysconfig.get_paths().get(key) for key in LIBRARY_PATHS)
+    roots.update(entry for entry in sys.path if os.path.basename(entry) in ("site-packages", "dist-packages"))
+    roots.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # compatreload's own
+    # In a 2.x virtualenv sysconfig names the env's lib folder; os.py is
+    # where the standard library really is, on every interpreter.
+    roots.add(os.path.dirname(os.path.abspath(os.__file__)))
+    return tuple(os.path.join(os.path.abspath(root), "") for root in roots if root)
+
+
+def current_digest(name):
+    """Digest of the source file of loaded module *name* now; None if gone."""
+    try:
+        return digest_of(read_source(source_file(sys.modules[name])))
+    except (OSError, IOError, KeyError, TypeError):
+        return None
+
+
+class Watcher(object):
+    """Watches *names* (module names or package prefixes; None: every
+    loaded module outside the standard library, site-packages and
+    compatreload itself), minus *exclude*. The baseline is taken when it
+    is made. ``check()`` looks once; ``start()`` looks every *interval*
+    seconds in a daemon thread until ``stop()``; as a context manager it
+    starts and stops."""
+
+    def __init__(self, names=None, interval=1.0, callback=None, exclude=(), upgrade=False):
+        self.names = None if names is None else Prefixes(names, "names")
+        self.exclude = Prefixes(exclude, "exclude")
+        self.interval = interval
+        self.callback = callback
+        self.upgrade = upgrade
+        self.failed = {}  # name -> digest of the content whose reload failed
+        self.stopping = threading.Event()
+        self.thread = None
+        self.roots = library_roots()
+        changed(self.watched())
+
+    def __enter__(self):
+        if self.thread is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def watched(self):
+        """Names of the loaded modules this watcher watches."""
+        names = []
+        for name, module in list(sys.modules.items()):
+            if not isinstance(module, types.ModuleType) or name in self.exclude:
+                continue
+            if self.names is not None:
+                if name in self.names:
+                    names.append(name)
+                continue
+            path = source_file(module)
+            if path is not None and not path.startswith(self.roots):
+                names.append(name)
+        return names
+
+    def check(self):
+        """Look once; returns the names reloaded ([] if none or failed)."""
+        names = [name for name in changed(self.watched()) if not self.failed_again(name)]
+        if not names:
+            return []
+        try:
+            reloaded = deep_reload(names, exclude=self.exclude.names, upgrade=self.upgrade)
+        except Exception as error:  # the old code keeps running; the callback is told
+            self.failed = dict((name, current_digest(name)) for name in names)
+            log.warning("compatreload: reloading %s failed: %s: %s", ", ".join(names), type(error).__name__, error)
+            self.notify(None, error)
+            return []
+        self.failed = {}
+        log.info("compatreload: reloaded %s", ", ".join(reloaded))
+        self.notify(reloaded, None)
+        return reloaded
+
+    def failed_again(self, name):
+        return name in self.failed and self.failed[name] == current_digest(name)
+
+    def notify(self, reloaded, error):
+        if self.callback is None:
+            return
+        try:
+            self.callback(reloaded, error)
+        except Exception:  # a broken callback must not stop the watching
+            log.exception("compatreload: the watch callback raised")
+
+    def start(self):
+        """Look every *interval* seconds in a daemon thread."""
+        if self.thread is not None:
+            raise RuntimeError("compatreload: this watcher is already started")
+        self.stopping.clear()
+        self.thread = threading.Thread(target=self.run, name="compatreload-watch")
+        self.thread.daemon = True
+        self.thread.start()
+        return self
+
+    def run(self):
+        while not self.stopping.wait(self.interval):
+            self.check()
+
+    def stop(self, timeout=None):
+        """Stop the thread and wait for it; a watcher may start again."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+            self.thread = None
+
+
+def watch(names=None, interval=1.0, callback=None, exclude=(), upgrade=False, start=True):
+    """Make a Watcher (see its docstring) and, unless *start* is False,
+    start its thread. Returns the watcher."""
+    watcher = Watcher(names, interval, callback, exclude, upgrade)
+    if start:
+        watcher.start()
+    return watcher

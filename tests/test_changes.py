@@ -1,0 +1,103 @@
+"""changed(): what differs from what ran, at one stat per module."""
+import os
+import sys
+import time
+
+import pytest
+
+from compatreload import changed, deep_reload
+from compatreload import changes
+
+
+def test_nothing_changed(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    assert [name for name in changed() if name.startswith("pure")] == []
+    assert changed(["pure.a", "pure.b"]) == []
+
+
+def test_a_same_size_edit_with_the_same_mtime_is_seen(workspace, bytecode):
+    """The hardest edit: same size and, to the nanosecond, the same mtime."""
+    workspace.add("pure")
+    import pure.b  # noqa: F401
+
+    assert changed("pure.a") == []
+    workspace.set_version("pure", "pure/a.py", 2, same_second=True)
+    assert changed(["pure.a", "pure.b"]) == ["pure.a"]
+    deep_reload("pure.a")
+    assert changed(["pure.a", "pure.b"]) == []
+    assert sys.modules["pure.a"].value() == "a@2"
+
+
+def test_a_same_size_edit_within_the_same_second_is_seen(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    for _ in range(20):  # retried only if the edit crossed a second boundary
+        before = os.stat(workspace.path("pure", "pure/a.py")).st_mtime
+        assert changed("pure.a") == []
+        path = workspace.set_version("pure", "pure/a.py", 2, same_second=False)
+        if int(os.stat(path).st_mtime) == int(before):
+            break
+        workspace.set_version("pure", "pure/a.py", 1, same_second=False)
+        deep_reload("pure.a")
+    assert changed("pure.a") == ["pure.a"]
+
+
+def test_a_touch_without_a_content_change_is_not_reported(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    assert changed("pure.a") == []
+    path = workspace.path("pure", "pure/a.py")
+    later = time.time() + 10
+    os.utime(path, (later, later))
+    assert changed("pure.a") == []
+
+
+def test_a_deleted_file_is_reported(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    assert changed("pure.a") == []
+    os.remove(workspace.path("pure", "pure/a.py"))
+    assert changed() and "pure.a" in changed()
+
+
+def test_when_nothing_moved_no_file_is_read(workspace, monkeypatch):
+    """An old file (not racy), recorded once: the next look is a stat only."""
+    workspace.add("pure")
+    path = workspace.path("pure", "pure/a.py")
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    import pure.a  # noqa: F401
+
+    assert changed("pure.a") == []
+
+    def no_reading(path):
+        raise AssertionError("read %s although nothing moved" % path)
+
+    monkeypatch.setattr(changes, "read_source", no_reading)
+    assert changed("pure.a") == []
+
+
+def test_a_failed_reload_leaves_the_change_reported(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    assert changed("pure.a") == []
+    workspace.write("pure", "pure/a.py", "raise RuntimeError('broken')\n")
+    with pytest.raises(RuntimeError):
+        deep_reload("pure.a")
+    assert changed("pure.a") == ["pure.a"]
+
+
+def test_names_argument(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    assert changed(["pure.a", "not.loaded.anywhere"]) == []
+    with pytest.raises(TypeError) as raised:
+        changed(["pure.a", 3])
+    assert "changed() expects module names (str), got int" in str(raised.value)

@@ -1,0 +1,115 @@
+"""watch(): reload what changed, by hand or from a daemon thread."""
+import os
+import sys
+import threading
+
+import pytest
+
+from compatreload import ReloadError, Watcher, watch
+
+
+class Calls(object):
+    """A callback that records what it was told."""
+
+    def __init__(self):
+        self.calls = []
+        self.event = threading.Event()
+
+    def __call__(self, reloaded, error):
+        self.calls.append((reloaded, error))
+        self.event.set()
+
+
+def test_check_by_hand(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    watcher = Watcher(["pure"], callback=calls)
+    assert watcher.check() == [] and calls.calls == []
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
+    assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
+    assert sys.modules["pure.c"].value() == "c@1>b@1>a@2"
+    assert watcher.check() == []
+
+
+def test_a_broken_edit_is_reported_once_and_the_old_code_keeps_running(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    watcher = Watcher("pure", callback=calls)
+    old_a = sys.modules["pure.a"]
+    workspace.write("pure", "pure/a.py", "raise RuntimeError('broken on purpose')\n")
+    assert watcher.check() == []
+    assert len(calls.calls) == 1 and isinstance(calls.calls[0][1], RuntimeError)
+    assert sys.modules["pure.a"] is old_a and sys.modules["pure.c"].value() == "c@1>b@1>a@1"
+    assert watcher.check() == [] and len(calls.calls) == 1  # the same content is not tried again
+    workspace.set_version("pure", "pure/a.py", 3, same_second=False)
+    assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
+    assert calls.calls[-1] == (["pure.a", "pure.b", "pure.c"], None)
+
+
+def test_a_deleted_file_reaches_the_callback(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    calls = Calls()
+    watcher = Watcher(["pure.a"], callback=calls)
+    os.remove(workspace.path("pure", "pure/a.py"))
+    assert watcher.check() == []
+    assert isinstance(calls.calls[0][1], ReloadError) and "no longer exists" in str(calls.calls[0][1])
+
+
+def test_the_thread_reloads_and_stops_cleanly(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    with watch(["pure"], interval=0.05, callback=calls, start=False) as watcher:
+        thread = watcher.thread
+        assert thread.daemon and thread.is_alive()
+        workspace.set_version("pure", "pure/b.py", 2)
+        assert calls.event.wait(20), "the watcher did not reload within 20 s"
+    assert not thread.is_alive() and watcher.thread is None
+    assert calls.calls[0] == (["pure.b", "pure.c"], None)
+    assert sys.modules["pure.c"].value() == "c@1>b@2>a@1"
+
+
+def test_a_raising_callback_does_not_stop_the_watching(workspace, caplog):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    def broken(reloaded, error):
+        raise ValueError("callback bug")
+
+    watcher = watch(["pure"], interval=60, callback=broken)
+    try:
+        with pytest.raises(RuntimeError) as raised:
+            watcher.start()
+        assert "already started" in str(raised.value)
+        workspace.set_version("pure", "pure/a.py", 2)
+        assert watcher.check() == ["pure.a"]
+        assert "the watch callback raised" in caplog.text
+    finally:
+        watcher.stop()
+
+
+def test_by_default_the_library_and_stdlib_are_not_watched(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    watched = Watcher(exclude=["pure.b"]).watched()
+    assert "pure.a" in watched and "pure.b" not in watched
+    for name in ("os", "json", "six", "compatreload.reloading", "pytest"):
+        assert name not in watched, name
+
+
+def test_watcher_without_callback(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    watcher = Watcher(["pure"])
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert watcher.check() == ["pure.a"]
