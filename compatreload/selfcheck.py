@@ -11,7 +11,9 @@ import warnings
 from .native import RELOAD_IMPL
 from .fixtures import FIXTURES, Workspace, unavailable_reason
 from .purging import purge
+from .changes import changed
 from .reloading import deep_reload
+from .watching import Watcher
 
 #: (scenario name, fixture name, function(workspace)), in report order.
 SCENARIOS = []
@@ -151,6 +153,27 @@ def check_deep_rollback(workspace):
     else:
         raise ScenarioFailed("the broken module did not raise")
     expect(sys.modules == before and value_of("pure.c")() == "c@1>b@1>a@1", True, "all restored")
+
+
+@scenario("deep_reload upgrade=True (held instances)", "pure")
+def check_upgrade(workspace):
+    a = importlib.import_module("pure.a")
+    thing, tag = a.Thing(), a.Thing().tag
+    workspace.set_version("pure", "pure/a.py", 2)
+    deep_reload("pure.a", upgrade=True)
+    expect((thing.tag(), tag()), ("Thing@2", "Thing@2"), "old instance and bound method")
+    expect(type(thing) is importlib.import_module("pure.a").Thing, True, "the class stays the same object")
+
+
+@scenario("changed() and watch() on a same-second edit", "pure")
+def check_changes(workspace):
+    importlib.import_module("pure.c")
+    watcher = Watcher(["pure"])
+    expect(changed(["pure.a", "pure.c"]), [], "nothing changed yet")
+    workspace.set_version("pure", "pure/a.py", 2)
+    expect(changed(["pure.a", "pure.c"]), ["pure.a"], "a same-size edit in the same second")
+    expect(watcher.check(), ["pure.a", "pure.b", "pure.c"], "the watcher reloads it")
+    expect(changed(["pure.a", "pure.c"]), [], "after the reload")
 
 
 @contextlib.contextmanager
