@@ -196,7 +196,10 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
         check_targets(names, excluded)
         groups, graph, paths = plan(names, excluded)
         if dry_run:
-            return [name for group in groups for name in entry_order(group, graph)]
+            order = [name for group in groups for name in entry_order(group, graph)]
+            for name in order if upgrade else ():
+                Upgrader(name, paths[name], None).preview(module_namespace(sys.modules[name]))
+            return order
         origins = origins_of(groups, paths)
         old_modules = dict((name, sys.modules[name]) for name in origins)
         old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())

@@ -27,6 +27,10 @@ CLASS_KEEP = frozenset(
     ["__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__", "_abc_impl"]
 )
 
+#: How a warning ends: after an upgrade, or in a dry run before it.
+FALLBACK = ("was not upgraded in place", "the name now holds the new object and existing references keep running the old code")
+PREVIEW = ("will not be upgraded in place", "existing references to it will keep running the old code")
+
 #: Values that carry code, and so are upgraded rather than replaced.
 METHOD_WRAPPERS = (staticmethod, classmethod)
 
@@ -78,14 +82,21 @@ class Upgrader(object):
         self.path = path
         self.transaction = transaction
         self.kept = {}  # id(new class) -> the old class patched from it
-    def warn(self, label, why):
+    def warn(self, label, why, consequence=FALLBACK):
         warnings.warn(
-            "compatreload: %s.%s was not upgraded in place: %s; the name now holds "
-            "the new object and existing references keep running the old code"
-            % (self.module_name, label, why),
+            "compatreload: %s.%s %s: %s; %s" % (self.module_name, label, consequence[0], why, consequence[1]),
             StaleBindingWarning,
             stacklevel=5,
         )
+
+    def preview(self, namespace):
+        """Warn, before anything runs, about the functions an upgrade will not
+        patch in place (closures); layout changes show when the new code runs."""
+        for key, value in sorted(namespace.items()):
+            if isinstance(value, types.FunctionType) and self.defined_here(value):
+                free = sorted(set(value.__code__.co_freevars) - set(["__class__"]))
+                if free:
+                    self.warn(key, "it is a closure over %s" % ", ".join(free), PREVIEW)
 
     def defined_here(self, value):
         return isinstance(value, (types.FunctionType,) + CLASS_TYPES) and (

@@ -320,3 +320,16 @@ def test_a_failure_after_upgrading_undoes_the_patches(shapes, workspace):
     assert area(3) == "area@1:3" and instance.method() == "method@1" and instance.removed() == "removed@1"
     assert not hasattr(instance, "added")
     assert dict(vars(shapes)) == namespace and sys.modules["shapes"] is shapes
+
+
+def test_a_dry_run_tells_in_advance_what_will_not_be_upgraded(shapes):
+    before = dict(vars(shapes))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert deep_reload("shapes", upgrade=True, dry_run=True) == ["shapes", "consumer"]
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "compatreload: shapes.wrapped will not be upgraded in place: it is a closure over function; "
+        "existing references to it will keep running the old code"
+    ]
+    assert dict(vars(shapes)) == before
