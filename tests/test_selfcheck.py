@@ -103,3 +103,12 @@ def test_sixmoves_scenario_skips_without_six(monkeypatch, capsys):
     monkeypatch.setattr(selfcheck, "SCENARIOS", sixmoves)
     code, out = run_main([], capsys)
     assert code == 0 and "six is not installed" in out.out
+
+
+def test_the_rollback_scenario_fails_when_nothing_raises(monkeypatch, capsys):
+    """The self-check must notice a reload that swallows a broken edit."""
+    monkeypatch.setattr(selfcheck, "deep_reload", lambda *args, **kwargs: [])
+    rollback = [entry for entry in selfcheck.SCENARIOS if entry[0].startswith("deep_reload rollback")]
+    monkeypatch.setattr(selfcheck, "SCENARIOS", rollback)
+    code, out = run_main([], capsys)
+    assert code == 1 and "the broken module did not raise" in out.out
