@@ -101,3 +101,17 @@ def test_names_argument(workspace):
     with pytest.raises(TypeError) as raised:
         changed(["pure.a", 3])
     assert "changed() expects module names (str), got int" in str(raised.value)
+
+
+def test_a_source_that_cannot_be_read_is_reported(workspace):
+    """A folder where the file was: stat works, reading fails."""
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+    import pure.unrelated  # noqa: F401
+
+    assert changed("pure.a") == []
+    for relpath in ("pure/a.py", "pure/unrelated.py"):
+        path = workspace.path("pure", relpath)
+        os.remove(path)
+        os.mkdir(path)
+    assert changed(["pure.a", "pure.unrelated"]) == ["pure.a", "pure.unrelated"]

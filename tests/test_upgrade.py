@@ -333,3 +333,53 @@ def test_a_dry_run_tells_in_advance_what_will_not_be_upgraded(shapes):
         "existing references to it will keep running the old code"
     ]
     assert dict(vars(shapes)) == before
+
+
+def test_kind_and_free_variable_changes_fall_back(workspace):
+    workspace.add("pure")
+    v1 = "def deco(f):\n    def wrapper():\n        return f()\n    return wrapper\n\n\ndef kind():\n    return 'kind@1'\n\n\ndef lone():\n    return 'lone@1'\n"
+    v2 = (
+        "def deco(f):\n    def wrapper():\n        return f()\n    return wrapper\n\n\nclass kind(object):\n    pass\n\n\n"
+        "def _lone():\n    return 'lone@2'\n\n\nlone = deco(_lone)\nlone.__name__ = 'lone'\n"
+    )
+    write(workspace, "kinds", v1)
+    import kinds
+
+    old_lone = kinds.lone
+    write(workspace, "kinds", v2)
+    _, messages = reload_quietly("kinds")
+    assert isinstance(kinds.kind, type) and kinds.lone is not old_lone and kinds.lone() == "lone@2"
+    assert any("kinds.kind was not upgraded in place: it was a function and is now a" in m for m in messages)
+    assert any("kinds.lone was not upgraded in place: its free variables changed from () to ('f',)" in m for m in messages)
+
+
+def test_class_attributes_that_cannot_be_patched_are_replaced(workspace):
+    workspace.add("pure")
+    v1 = (
+        "def deco(f):\n    def wrapper():\n        return f()\n    return wrapper\n\n\n"
+        "class Holder(object):\n    @staticmethod\n    @deco\n    def tool():\n        return 'tool@{v}'\n\n"
+        "    class Inner({base}):\n        def f(self):\n            return 'inner@{v}'\n"
+    )
+    write(workspace, "holder", v1.format(v=1, base="object"))
+    import holder
+
+    cls, inner = holder.Holder, holder.Holder.Inner
+    write(workspace, "holder", v1.format(v=2, base="dict"))
+    _, messages = reload_quietly("holder")
+    assert holder.Holder is cls and cls.tool() == "tool@2"
+    assert cls.Inner is not inner and cls.Inner().f() == "inner@2" and inner().f() == "inner@1"
+    assert any("holder.Holder.Inner was not upgraded in place: its base classes changed" in m for m in messages)
+    assert any("holder.Holder.tool was not upgraded in place: it is a closure over f" in m for m in messages)
+
+
+def test_enum_member_changes_fall_back(workspace):
+    pytest.importorskip("enum", reason="enum needs 3.4+")
+    workspace.add("pure")
+    write(workspace, "palette", "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n")
+    import palette
+
+    red = palette.Color.RED
+    write(workspace, "palette", "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n    GREEN = 2\n")
+    _, messages = reload_quietly("palette")
+    assert palette.Color.GREEN.value == 2 and red.value == 1
+    assert any("palette.Color was not upgraded in place: its enum members changed" in m for m in messages)

@@ -113,3 +113,17 @@ def test_watcher_without_callback(workspace):
     watcher = Watcher(["pure"])
     workspace.set_version("pure", "pure/a.py", 2)
     assert watcher.check() == ["pure.a"]
+
+
+def test_entering_a_started_watcher_and_stopping_an_idle_one(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    idle = Watcher(["pure"])
+    idle.stop()  # never started: nothing to stop
+    assert idle.thread is None
+    watcher = watch(["pure"], interval=60)
+    thread = watcher.thread
+    with watcher as entered:
+        assert entered is watcher and watcher.thread is thread  # not started twice
+    assert not thread.is_alive()
