@@ -383,3 +383,18 @@ def test_enum_member_changes_fall_back(workspace):
     _, messages = reload_quietly("palette")
     assert palette.Color.GREEN.value == 2 and red.value == 1
     assert any("palette.Color was not upgraded in place: its enum members changed" in m for m in messages)
+
+
+def test_annotations_and_keyword_only_defaults(workspace):
+    if PY2:
+        pytest.skip("annotations and keyword-only arguments need 3.x")
+    workspace.add("pure")
+    template = "def scale(x: int, *, factor: int = {v}) -> '{v}':\n    return x * factor\n"
+    write(workspace, "annotated", template.format(v=1))
+    import annotated
+
+    scale = annotated.scale
+    write(workspace, "annotated", template.format(v=2))
+    reload_quietly("annotated")
+    assert annotated.scale is scale and scale(3) == 6
+    assert scale.__kwdefaults__ == {"factor": 2} and scale.__annotations__["return"] == "2"
