@@ -26,7 +26,10 @@ setup(
     # The fixture packages ship inside the wheel so that `python -m
     # compatreload` runs its scenarios from a plain `pip install .`.
     package_dir={"compatreload._matrix": "matrix"},
-    package_data={"compatreload._matrix": ["README.md", "*/*/*.py", "*/*/*.c", "*/*/*/*.py"]},
+    package_data={
+        "compatreload": ["py.typed", "*.pyi"],
+        "compatreload._matrix": ["README.md", "*/*/*.py", "*/*/*.c", "*/*/*/*.py"],
+    },
     zip_safe=False,
     # 3.0-3.5 are not tested; the imp.reload row for 3.0-3.3 is checked by simulation.
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",
