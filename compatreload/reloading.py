@@ -119,19 +119,25 @@ def plan(names, excluded):
     return cycles_in_order(chosen, graph), graph, candidates
 
 
-def entry_order(group, graph):
-    """Which member of a cycle to import first: one imported from outside
-    the group, then the one loaded first (sys.modules keeps insertion order
-    on 3.6+ and PyPy), as the original import did."""
-    members = set(group)
+def in_import_order(groups, graph):
+    """The groups, each member list in the order to import it: a cycle
+    starts with a member imported from outside the cycle, then the one
+    loaded first (sys.modules keeps insertion order on 3.6+ and PyPy), as
+    the original import did. One pass over the graph for all groups."""
+    cycle_of = dict((name, index) for index, group in enumerate(groups) if len(group) > 1 for name in group)
+    if not cycle_of:
+        return groups
     imported_from_outside = set(
         dependency
         for name, depends in graph.items()
-        if name not in members
-        for dependency in depends & members
+        for dependency in depends
+        if dependency in cycle_of and cycle_of.get(name) != cycle_of[dependency]
     )
     position = dict((name, index) for index, name in enumerate(sys.modules))
-    return sorted(group, key=lambda name: (name not in imported_from_outside, position[name], name))
+    return [
+        sorted(group, key=lambda name: (name not in imported_from_outside, position[name], name))
+        for group in groups
+    ]
 
 
 def origins_of(groups, paths):
@@ -151,13 +157,12 @@ def origins_of(groups, paths):
     return origins
 
 
-def execute(group, graph):
-    """Drop the group from sys.modules together and import it again."""
-    order = entry_order(group, graph)
+def execute(group):
+    """Drop the group from sys.modules together and import it again, in
+    the group's order."""
     for name in group:
         del sys.modules[name]
-    invalidate_caches()
-    for name in order:
+    for name in group:
         if name not in sys.modules:
             importlib.import_module(name)
 
@@ -195,8 +200,9 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
     with import_lock():
         check_targets(names, excluded)
         groups, graph, paths = plan(names, excluded)
+        groups = in_import_order(groups, graph)
         if dry_run:
-            order = [name for group in groups for name in entry_order(group, graph)]
+            order = [name for group in groups for name in group]
             for name in order if upgrade else ():
                 Upgrader(name, paths[name], None).preview(module_namespace(sys.modules[name]))
             return order
@@ -207,9 +213,10 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
             if upgrade:
                 for module in old_modules.values():
                     transaction.keep_namespace(module)
+            invalidate_caches()
             with pinned(origins, old_modules if upgrade else None) as finder:
                 for group in groups:
-                    execute(group, graph)
+                    execute(group)
                     for name in group:
                         after_execution(name, old_namespaces[name], transaction, upgrade)
             if rebind:
