@@ -17,8 +17,8 @@ import threading
 import time
 import types
 
-from .compat import string_types
-from .origins import source_file
+from .compat import stamp_of, string_types
+from .origins import module_namespace, source_file
 
 #: A file modified this recently when recorded may change again unseen by stat.
 RACY_SECONDS = 2.0
@@ -30,10 +30,12 @@ _records_lock = threading.RLock()
 class Record(object):
     """What was executed for one module, and the stat it had then."""
 
-    __slots__ = ("module_id", "path", "stamp", "digest", "racy")
+    __slots__ = ("module_id", "file_attribute", "path", "stamp", "digest", "racy")
 
-    def __init__(self, module_id, path, stat, digest):
-        self.module_id = module_id
+    def __init__(self, module, path, stat, digest):
+        # id() alone can be reused by a later module: __file__ must match too.
+        self.module_id = id(module)
+        self.file_attribute = module_namespace(module).get("__file__")
         self.path = path
         self.digest = digest
         self.restamp(stat)
@@ -41,11 +43,6 @@ class Record(object):
     def restamp(self, stat):
         self.stamp = stamp_of(stat)
         self.racy = time.time() - stat.st_mtime < RACY_SECONDS
-
-
-def stamp_of(stat):
-    """(mtime in nanoseconds where the interpreter has them, size)."""
-    return (getattr(stat, "st_mtime_ns", stat.st_mtime), stat.st_size)
 
 
 def digest_of(data):
@@ -61,10 +58,10 @@ def record_executed(name, module, path, stat, data):
     """Remember that *data* (read from *path*, whose stat was taken before
     reading) is what runs as module *name*."""
     with _records_lock:
-        _records[name] = Record(id(module), path, stat, digest_of(data))
+        _records[name] = Record(module, path, stat, digest_of(data))
 
 
-def differs(name, module, path):
+def differs(name, module, path, record):
     """True if the source of the loaded *module* differs from what ran, or
     its file is gone; the first look at a module records the baseline."""
     try:
@@ -72,8 +69,7 @@ def differs(name, module, path):
     except OSError:
         return True
     with _records_lock:
-        record = _records.get(name)
-        if record is None or record.module_id != id(module) or record.path != path:
+        if not is_recorded(record, module) or record.path != path:
             try:
                 record_executed(name, module, path, stat, read_source(path))
             except (OSError, IOError):
@@ -89,6 +85,15 @@ def differs(name, module, path):
             return True
         record.restamp(stat)
         return False
+
+
+def is_recorded(record, module):
+    """Whether *record* was made for this very *module*."""
+    return (
+        record is not None
+        and record.module_id == id(module)
+        and record.file_attribute == module_namespace(module).get("__file__")
+    )
 
 
 def selected_modules(names):
@@ -111,10 +116,25 @@ def changed(names=None):
     source file content differs from what was executed, including modules
     whose file was deleted. Names that are not loaded are ignored."""
     found = []
+    records, stat_file = _records, os.stat
     for name, module in selected_modules(names):
         if not isinstance(module, types.ModuleType):
             continue
-        path = source_file(module)
-        if path is not None and differs(name, module, path):
+        record = records.get(name)
+        if is_recorded(record, module):
+            # The common case, kept lean: one stat, one comparison.
+            try:
+                stat = stat_file(record.path)
+            except OSError:
+                found.append(name)
+                continue
+            if not record.racy and record.stamp == stamp_of(stat):
+                continue
+            path = record.path
+        else:
+            path = source_file(module)
+            if path is None:
+                continue
+        if differs(name, module, path, record):
             found.append(name)
     return sorted(found)

@@ -47,12 +47,20 @@ if PY2:
         """2.x writes x.pyc (and x.pyo under -O) beside x.py."""
         return [source + "c", source + "o"]
 
+    def stamp_of(stat):
+        """(mtime, size) of a stat result: 2.x has float seconds only."""
+        return (stat.st_mtime, stat.st_size)
+
 else:
     import importlib.machinery
     import importlib.util
 
     #: importlib.machinery.EXTENSION_SUFFIXES on 3.x (".cpython-311-x86_64-linux-gnu.so", ".so", ...).
     EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+
+    def stamp_of(stat):
+        """(mtime, size) of a stat result, the mtime in nanoseconds (3.3+)."""
+        return (stat.st_mtime_ns, stat.st_size)
 
     def cached_bytecode_paths(source):
         """3.x (PEP 3147/488) writes __pycache__/x.<tag>[.opt-N].pyc."""

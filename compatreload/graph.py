@@ -16,10 +16,11 @@ a function) and objects reached through another module's attributes."""
 import ast
 import collections
 import os
+import re
 import sys
 import types
 
-from .compat import PY2
+from .compat import PY2, stamp_of
 from .origins import module_namespace, package_of
 
 #: The import statements of one file.
@@ -40,6 +41,12 @@ DEFERRED = (ast.FunctionDef, ast.Lambda) + ((ast.AsyncFunctionDef,) if hasattr(a
 DEFINITIONS = tuple(kind for kind in DEFERRED + (ast.ClassDef,) if kind is not ast.Lambda)
 
 _parsed = {}  # path -> ((mtime, size), ImportStatements)
+_tokens = {}  # path -> ((mtime, size), names on its import lines)
+
+#: A line that starts an import statement, and the names in it.
+IMPORT_LINE = re.compile(br"^[ \t]*(?:import|from)[ \t][^\n]*", re.M)
+IDENTIFIER = re.compile(br"[A-Za-z_][A-Za-z0-9_]*")
+RELATIVE = re.compile(br"^[ \t]*from[ \t]+\.", re.M)
 
 
 def import_time_nodes(tree):
@@ -77,12 +84,6 @@ def collect(tree):
     return ImportStatements(tuple(imports), tuple(froms), frozenset(own_names), absolute)
 
 
-def file_stamp(path):
-    """(mtime, size) of *path*, to the nanosecond where available."""
-    stat = os.stat(path)
-    return (getattr(stat, "st_mtime_ns", stat.st_mtime), stat.st_size)
-
-
 def parsed_or_nothing(statement):
     try:
         return ast.parse(statement).body
@@ -109,11 +110,76 @@ def salvage(source):
     return ast.Module(body=statements)
 
 
+def import_lines(data):
+    """The text of every import statement in *data*, continuation lines
+    (parenthesised or backslashed) included."""
+    for match in IMPORT_LINE.finditer(data):
+        start, end = match.start(), match.end()
+        text = data[start:end]
+        if b"(" in text and b")" not in text:
+            close = data.find(b")", end)
+            end = len(data) if close < 0 else close + 1
+        while data[start:end].rstrip().endswith(b"\\"):
+            newline = data.find(b"\n", end + 1)
+            end = len(data) if newline < 0 else newline
+        yield data[start:end]
+
+
+def import_tokens(path):
+    """The names on the import lines of the file at *path* (and "." if it
+    has a relative import): a module whose import statements bind X has
+    X's last name component among them, or imports relatively from a
+    package X. Read once per file version; a cheap filter before parsing."""
+    try:
+        stamp = stamp_of(os.stat(path))
+        cached = _tokens.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except (OSError, IOError):
+        return frozenset()
+    lines = b"\n".join(import_lines(data))
+    tokens = set(token.decode("ascii") for token in IDENTIFIER.findall(lines))
+    if RELATIVE.search(lines):
+        tokens.add(".")
+    tokens = frozenset(tokens)
+    _tokens[path] = (stamp, tokens)
+    return tokens
+
+
+def suspects_index(paths):
+    """For the modules *paths* (name -> source path): which may import a
+    module named ...X (by X's last component), and which import
+    relatively from a package P (by every ancestor package P)."""
+    by_tail, by_package = collections.defaultdict(set), collections.defaultdict(set)
+    for name, path in paths.items():
+        tokens = import_tokens(path)
+        for token in tokens:
+            by_tail[token].add(name)
+        if "." in tokens:
+            parts = name.split(".")
+            for end in range(1, len(parts)):
+                by_package[".".join(parts[:end])].add(name)
+    return by_tail, by_package
+
+
+def may_import(name, tokens, tails, packages):
+    """Whether module *name* with import-line *tokens* may bind a module
+    whose last component is in *tails* or a package in *packages*."""
+    if tokens & tails:
+        return True
+    if "." in tokens:
+        parts = name.split(".")
+        return any(".".join(parts[:end]) in packages for end in range(1, len(parts)))
+    return False
+
+
 def statements_of(path):
     """The ImportStatements of the source file at *path*, as it is now;
     NO_STATEMENTS if it cannot be read."""
     try:
-        stamp = file_stamp(path)
+        stamp = stamp_of(os.stat(path))
         cached = _parsed.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -213,27 +279,43 @@ def held_modules(module_name, module):
     return held
 
 
-def dependencies(name, module, path):
-    """Names of the loaded modules *module* (loaded from *path*) depends on."""
-    depends = held_modules(name, module) | resolve(module, statements_of(path))[0]
+def dependencies(name, module, path, held):
+    """Names of the loaded modules *module* (loaded from *path*, holding
+    the modules *held*) depends on."""
+    depends = held | resolve(module, statements_of(path))[0]
     depends.discard(name)
     return depends
 
 
-def dependents_of(targets, graph):
-    """Every module in *graph* (name -> dependency names) that depends on
-    a name in *targets*, directly or transitively; targets excluded."""
-    importers = collections.defaultdict(list)
-    for name, depends in graph.items():
-        for dependency in depends:
-            importers[dependency].append(name)
+def dependents_and_graph(targets, paths):
+    """The modules of *paths* (name -> source path) that depend on a name
+    in *targets*, directly or transitively, and the dependency graph of
+    those and the targets. Only suspects (see import_tokens) are parsed."""
+    held = dict((name, held_modules(name, sys.modules[name])) for name in paths)
+    holders = collections.defaultdict(set)
+    for name, modules in held.items():
+        for module_name in modules:
+            holders[module_name].add(name)
+    by_tail, by_package = suspects_index(paths)
+    graph = {}
+
+    def depends(name):
+        if name not in graph:
+            graph[name] = dependencies(name, sys.modules[name], paths[name], held[name])
+        return graph[name]
+
     found, pending = set(), list(targets)
     while pending:
-        for importer in importers.get(pending.pop(), ()):
-            if importer not in found:
+        dependency = pending.pop()
+        suspects = by_tail.get(dependency.rpartition(".")[2], set()) | by_package.get(dependency, set())
+        for importer in suspects | holders.get(dependency, set()):
+            if importer not in found and dependency in depends(importer):
                 found.add(importer)
                 pending.append(importer)
-    return found - set(targets)
+    chosen = found | set(name for name in targets if name in paths)
+    for name in chosen:
+        depends(name)
+    return chosen, graph
 
 
 def cycles_in_order(names, graph):

@@ -18,7 +18,7 @@ import warnings
 
 from .errors import StaleBindingWarning
 from .graph import DEFINED as DISTINCT
-from .graph import resolve, statements_of
+from .graph import import_tokens, may_import, resolve, statements_of
 from .origins import module_namespace, source_file
 
 MISSING = object()
@@ -66,6 +66,8 @@ class Rebinder(object):
         self.index = distinct_objects(replacements)
         self.assign = assign
         self.rebound = []
+        self.tails = frozenset(name.rpartition(".")[2] for name in self.replacements)
+        self.packages = frozenset(self.replacements)
 
     def point(self, module_name, namespace, key, replacement, name):
         value = new_object(replacement, name)
@@ -88,7 +90,7 @@ class Rebinder(object):
 
     def by_from_import(self, module_name, module, namespace):
         path = source_file(module)
-        if path is None:
+        if path is None or not may_import(module_name, import_tokens(path), self.tails, self.packages):
             return
         statements = statements_of(path)
         for base, name, alias in resolve(module, statements)[1]:

@@ -4,6 +4,7 @@ import importlib
 import logging
 import os
 import sys
+import timeit
 import types
 import warnings
 
@@ -11,7 +12,7 @@ from .bytecode import discard_cached_bytecode
 from .changes import record_executed
 from .compat import invalidate_caches, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError
-from .graph import cycles_in_order, dependencies, dependents_of
+from .graph import cycles_in_order, dependents_and_graph
 from .locking import import_lock
 from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
@@ -112,10 +113,7 @@ def reexecutable(excluded):
 def plan(names, excluded):
     """The groups to re-execute, dependencies first, and the graph used."""
     candidates = reexecutable(excluded)
-    graph = dict(
-        (name, dependencies(name, sys.modules[name], path)) for name, path in candidates.items()
-    )
-    chosen = dependents_of(names, graph) | set(name for name in names if name in candidates)
+    chosen, graph = dependents_and_graph(names, candidates)
     return cycles_in_order(chosen, graph), graph, candidates
 
 
@@ -178,6 +176,27 @@ def after_execution(name, old_namespace, transaction, upgrade):
         Upgrader(name, source_file(module), transaction).module(old_namespace, namespace)
 
 
+#: Seconds per phase of the last completed deep_reload in this process
+#: (graph, bookkeeping, executing, rebinding): read by benchmarks/.
+last_phases = {}
+
+
+class PhaseClock(object):
+    """Adds the time since the previous lap to a phase of last_phases."""
+
+    def __init__(self):
+        self.phases = {}
+        self.last = timeit.default_timer()
+
+    def lap(self, phase):
+        now = timeit.default_timer()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self.last
+        self.last = now
+        if phase == "bookkeeping" and "rebinding" in self.phases:
+            last_phases.clear()
+            last_phases.update(self.phases)
+
+
 def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
     """Re-execute *target* and every loaded module that depends on it.
 
@@ -197,10 +216,12 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
     Returns the names re-executed, in the order they ran."""
     excluded = Prefixes(exclude, "exclude")
     names = target_names(target)
+    clock = PhaseClock()
     with import_lock():
         check_targets(names, excluded)
         groups, graph, paths = plan(names, excluded)
         groups = in_import_order(groups, graph)
+        clock.lap("graph")
         if dry_run:
             order = [name for group in groups for name in group]
             for name in order if upgrade else ():
@@ -214,11 +235,13 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
                 for module in old_modules.values():
                     transaction.keep_namespace(module)
             invalidate_caches()
+            clock.lap("bookkeeping")
             with pinned(origins, old_modules if upgrade else None) as finder:
                 for group in groups:
                     execute(group)
                     for name in group:
                         after_execution(name, old_namespaces[name], transaction, upgrade)
+            clock.lap("executing")
             if rebind:
                 replacements = [
                     Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
@@ -226,9 +249,11 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
                 ]
                 rebound = Rebinder(replacements, transaction.assign).run(skip_from_imports=old_modules)
                 log.debug("rebound %d bindings", len(rebound))
+            clock.lap("rebinding")
         for name, path, stat, data in finder.sources:
             record_executed(name, sys.modules[name], path, stat, data)
             discard_cached_bytecode(path)
+        clock.lap("bookkeeping")
     log.info("reloaded %s", ", ".join(finder.executed))
     return list(finder.executed)
 

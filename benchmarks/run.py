@@ -1,0 +1,170 @@
+"""Benchmarks: deep_reload and changed() against their floors and peers.
+
+    python benchmarks/run.py [--sizes 100,1000,5000] [--repeat 5] [--output benchmarks/RESULTS.md]
+
+Every measurement runs in a fresh process (benchmarks/worker.py); the floor
+runs in a process that never imports compatreload; floor and tool runs
+alternate; both run with PYTHONDONTWRITEBYTECODE=1 (the same bytecode
+setting: everything compiles from source). Reported: medians, the spread
+(min-max) and the ratio of the medians, measured in the same run."""
+from __future__ import print_function
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import synth  # noqa: E402
+
+
+def run_worker(spec):
+    handle, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(handle, "w") as stream:
+        json.dump(spec, stream)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    try:
+        output = subprocess.check_output([sys.executable, os.path.join(HERE, "worker.py"), path], env=env)
+    finally:
+        os.remove(path)
+    return json.loads(output.decode("utf-8").strip().splitlines()[-1])
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+def ms(seconds):
+    return "%.1f" % (seconds * 1000.0)
+
+
+def spread(values):
+    return "%s-%s" % (ms(min(values)), ms(max(values)))
+
+
+def installed(module):
+    return subprocess.call([sys.executable, "-c", "import " + module], stderr=open(os.devnull, "w")) == 0
+
+
+def reload_rows(folder, shape, size, repeat, peers):
+    package = synth.generate(folder, shape, size)
+    spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size)}
+    rows = []
+    for label, target in (("root", spec["modules"][0]), ("leaf", spec["modules"][-1])):
+        spec.update(target=target, kind="plan")
+        spec["order"] = run_worker(spec)["order"]
+        floors, tools = [], []
+        for _ in range(repeat):
+            floors.append(run_worker(dict(spec, kind="reload-floor"))["seconds"])
+            tools.append(run_worker(dict(spec, kind="reload-tool")))
+        seconds = [tool["seconds"] for tool in tools]
+        phases = dict((phase, median([tool["phases"][phase] for tool in tools])) for phase in tools[0]["phases"])
+        row = {
+            "shape": shape, "size": size, "target": label, "ran": tools[0]["ran"],
+            "floor": median(floors), "floor_spread": spread(floors),
+            "tool": median(seconds), "tool_spread": spread(seconds),
+            "phases": phases, "stale": tools[0]["stale"], "namespace_size": tools[0]["namespace_size"],
+        }
+        for peer in peers:
+            result = run_worker(dict(spec, kind="reload-" + peer))
+            row.setdefault("peers", []).append((peer, result["seconds"], result["stale"], result["error"]))
+        rows.append(row)
+    return rows
+
+
+def changed_rows(folder, size, repeat):
+    package = synth.generate(folder, "fanout", size, package="flat_%d" % size)
+    spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size)}
+    kinds = ["changed-floor", "changed-tool"] + (["changed-ipython"] if installed("IPython") else [])
+    results = dict((kind, []) for kind in kinds)
+    for _ in range(repeat):
+        for kind in kinds:
+            results[kind].append(run_worker(dict(spec, kind=kind))["seconds"])
+    return dict((kind, (median(values), spread(values))) for kind, values in results.items())
+
+
+def markdown(reloads, changes, memory_result):
+    interpreter = "%s %s" % (platform.python_implementation(), platform.python_version())
+    lines = [
+        "# Benchmark results", "",
+        "Interpreter: %s. Times in ms: median (min-max) over the repeats; ratio = median / floor median, "
+        "measured in the same run. Floor: a bare reload loop over the same modules in the same order, in a "
+        "process that never imported compatreload. All runs with PYTHONDONTWRITEBYTECODE=1. The first "
+        "deep_reload in a process parses every loaded source once (graph phase); every run here is such a first call." % interpreter,
+        "", "## deep_reload", "",
+        "| shape | modules | target | re-executed | floor | deep_reload | ratio | graph | executing | rebinding | bookkeeping | stale refs left | loaded namespace entries |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in reloads:
+        phases = row["phases"]
+        lines.append("| %s | %d | %s | %d | %s (%s) | %s (%s) | %.2fx | %s | %s | %s | %s | %d | %d |" % (
+            row["shape"], row["size"], row["target"], row["ran"], ms(row["floor"]), row["floor_spread"],
+            ms(row["tool"]), row["tool_spread"], row["tool"] / row["floor"], ms(phases.get("graph", 0)),
+            ms(phases.get("executing", 0)), ms(phases.get("rebinding", 0)), ms(phases.get("bookkeeping", 0)),
+            row["stale"], row["namespace_size"]))
+    peer_rows = [(row, peer) for row in reloads for peer in row.get("peers", ())]
+    if peer_rows:
+        lines += ["", "## Peers (same graph, same target; one run each)", "",
+                  "| shape | modules | target | peer | time | stale refs left | failed with | deep_reload | stale refs left |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for row, (peer, seconds, stale, error) in peer_rows:
+            lines.append("| %s | %d | %s | %s | %s | %d | %s | %s | %d |" % (
+                row["shape"], row["size"], row["target"], peer, ms(seconds), stale, error or "-", ms(row["tool"]), row["stale"]))
+    lines += ["", "## changed(), nothing changed", "", "| modules | os.stat floor | changed() | ratio | IPython autoreload check |", "|---|---|---|---|---|"]
+    for size, result in sorted(changes.items()):
+        floor, tool = result["changed-floor"], result["changed-tool"]
+        ipython = result.get("changed-ipython")
+        lines.append("| %d | %s (%s) | %s (%s) | %.2fx | %s |" % (
+            size, ms(floor[0]), floor[1], ms(tool[0]), tool[1], tool[0] / floor[0],
+            "%s (%s)" % (ms(ipython[0]), ipython[1]) if ipython else "not installed"))
+    lines += ["", "## Memory", "",
+              "%d deep_reloads of a %d-module package: %d of %d old function versions alive after gc; RSS growth %d KiB." % (
+                  memory_result["rounds"], memory_result["size"], memory_result["alive"], memory_result["checked"],
+                  memory_result["rss_growth_kib"]), ""]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--shapes", default=",".join(synth.SHAPES))
+    parser.add_argument("--changed-sizes", default="2000,10000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--memory-rounds", type=int, default=100)
+    parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    options = parser.parse_args()
+    peers = []
+    if sys.version_info >= (3, 11) and installed("IPython"):
+        peers = ["superreload", "deepreload"]
+    elif sys.version_info[0] == 2 and installed("reimport"):
+        peers = ["reimport"]
+    folder = tempfile.mkdtemp(prefix="compatreload-bench-")
+    try:
+        reloads = []
+        for size in [int(size) for size in options.sizes.split(",")]:
+            for shape in options.shapes.split(","):
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else []))
+                print("done: %s %d" % (shape, size), file=sys.stderr)
+        changes = dict((int(size), changed_rows(folder, int(size), options.repeat)) for size in options.changed_sizes.split(","))
+        package = synth.generate(folder, "fanout", 1000, package="memory_1000")
+        memory_spec = {"folder": folder, "package": package, "modules": synth.module_names(package, 1000),
+                       "target": package + ".m0", "rounds": options.memory_rounds, "kind": "memory"}
+        memory_result = dict(run_worker(memory_spec), rounds=options.memory_rounds, size=1000)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    text = markdown(reloads, changes, memory_result)
+    with open(options.output, "w") as stream:
+        stream.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

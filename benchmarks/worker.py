@@ -1,0 +1,182 @@
+"""One measurement, in a fresh process: ``worker.py SPEC.json`` prints JSON.
+
+Kinds (spec["kind"]):
+- reload-floor: import the package, then a bare importlib.reload loop over
+  spec["order"] (what deep_reload runs, found beforehand by a dry run in
+  another process). Never imports compatreload.
+- reload-tool: import the package and compatreload, then deep_reload(target);
+  reports the phases and the stale references left (the invariant).
+- reload-superreload / reload-deepreload / reload-reimport: the peers on the
+  same target, where they are installed.
+- changed-floor / changed-tool / changed-ipython: N modules loaded, nothing
+  changed: a bare os.stat loop, compatreload.changed(), IPython's autoreload check.
+- memory: 100 deep_reloads of the package; old versions alive after gc, RSS growth."""
+import gc
+import importlib
+import json
+import os
+import sys
+import timeit
+import types
+import weakref
+
+clock = timeit.default_timer
+
+
+def load(spec):
+    sys.path.insert(0, spec["folder"])
+    for name in spec["modules"]:
+        importlib.import_module(name)
+    return [sys.modules[name] for name in spec["modules"]]
+
+
+def stale_references(package):
+    """Bindings in the package's modules that hold an object which is no
+    longer the current one of the module that defined it."""
+    stale = 0
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(package + ".") or not isinstance(module, types.ModuleType):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, types.ModuleType):
+                stale += sys.modules.get(value.__name__) is not value
+            elif isinstance(value, (types.FunctionType, type)) and str(getattr(value, "__module__", "")).startswith(package + "."):
+                home = sys.modules.get(value.__module__)
+                stale += home is None or vars(home).get(value.__name__) is not value
+    return stale
+
+
+def reload_floor(spec):
+    load(spec)
+    reload = importlib.reload if sys.version_info >= (3, 4) else reload_builtin()
+    started = clock()
+    for name in spec["order"]:
+        reload(sys.modules[name])
+    return {"seconds": clock() - started}
+
+
+def reload_builtin():
+    import __builtin__
+
+    return __builtin__.reload
+
+
+def reload_tool(spec):
+    load(spec)
+    import compatreload
+    from compatreload import reloading
+
+    started = clock()
+    ran = compatreload.deep_reload(spec["target"])
+    seconds = clock() - started
+    namespace_size = sum(len(vars(m)) for m in list(sys.modules.values()) if isinstance(m, types.ModuleType))
+    return {
+        "seconds": seconds,
+        "ran": len(ran),
+        "phases": dict(reloading.last_phases),
+        "stale": stale_references(spec["package"]),
+        "namespace_size": namespace_size,
+    }
+
+
+def reload_peer(spec):
+    load(spec)
+    kind = spec["kind"]
+    if kind == "reload-superreload":
+        from IPython.extensions.autoreload import superreload
+
+        def run():
+            for name in spec["order"]:
+                superreload(sys.modules[name])
+    elif kind == "reload-deepreload":
+        from IPython.lib import deepreload
+
+        def run():
+            deepreload.reload(sys.modules[spec["target"]])
+    else:
+        import reimport
+
+        def run():
+            reimport.reimport(sys.modules[spec["target"]])
+
+    started = clock()
+    try:
+        run()
+    except Exception as error:  # a peer that fails on a graph is a result
+        return {"seconds": clock() - started, "stale": stale_references(spec["package"]), "error": type(error).__name__}
+    return {"seconds": clock() - started, "stale": stale_references(spec["package"]), "error": None}
+
+
+def changed_floor(spec):
+    modules = load(spec)
+    paths = [m.__file__ for m in modules]
+    started = clock()
+    for path in paths:
+        os.stat(path)
+    return {"seconds": clock() - started}
+
+
+def changed_tool(spec):
+    load(spec)
+    import compatreload
+
+    compatreload.changed(spec["modules"])  # the baseline
+    started = clock()
+    found = compatreload.changed(spec["modules"])
+    return {"seconds": clock() - started, "found": len(found)}
+
+
+def changed_ipython(spec):
+    load(spec)
+    from IPython.extensions.autoreload import ModuleReloader
+
+    reloader = ModuleReloader()
+    reloader.check(check_all=True)  # the baseline
+    started = clock()
+    reloader.check(check_all=True)
+    return {"seconds": clock() - started}
+
+
+def rss_kib():
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory(spec):
+    load(spec)
+    import compatreload
+
+    olds = []  # functions, not modules: 2.7 modules take no weak references
+    before = rss_kib()
+    for _ in range(spec["rounds"]):
+        olds.extend(weakref.ref(vars(sys.modules[name])["work"]) for name in spec["modules"][:50])
+        compatreload.deep_reload(spec["target"])
+    gc.collect()
+    alive = sum(ref() is not None for ref in olds)
+    return {"alive": alive, "checked": len(olds), "rss_growth_kib": rss_kib() - before}
+
+
+def plan(spec):
+    load(spec)
+    import compatreload
+
+    return {"order": compatreload.deep_reload(spec["target"], dry_run=True)}
+
+
+KINDS = {
+    "plan": plan,
+    "reload-floor": reload_floor,
+    "reload-tool": reload_tool,
+    "reload-superreload": reload_peer,
+    "reload-deepreload": reload_peer,
+    "reload-reimport": reload_peer,
+    "changed-floor": changed_floor,
+    "changed-tool": changed_tool,
+    "changed-ipython": changed_ipython,
+    "memory": memory,
+}
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as stream:
+        spec = json.load(stream)
+    sys.stdout.write(json.dumps(KINDS[spec["kind"]](spec)) + "\n")
