@@ -5,8 +5,10 @@
 - dag: each module imports up to three random earlier ones, and every 25th
   module also imports the next one at module level, closing an import cycle.
 
-Every module defines a constant, a function and a class, so rebinding and
-upgrading have something to do. Runs on 2.7 and 3.x."""
+Every module defines a constant, a function and a class, and from-imports
+the function of each module it imports (except across a cycle's back
+edge), so a reload that leaves dependents alone leaves stale bindings the
+benchmark can count. Runs on 2.7 and 3.x."""
 import os
 import random
 
@@ -51,7 +53,11 @@ def generate(folder, shape, count, package=None, seed=20261121):
     with open(os.path.join(root, "__init__.py"), "w") as stream:
         stream.write("")
     for index in range(count):
-        lines = ["import %s.m%d" % (package, other) for other in imports_of(shape, index, count, rng)]
+        lines = []
+        for other in imports_of(shape, index, count, rng):
+            lines.append("import %s.m%d" % (package, other))
+            if other < index:  # a from-import binds objects; not across a cycle's back edge
+                lines.append("from %s.m%d import work as work_%d" % (package, other, other))
         with open(os.path.join(root, "m%d.py" % index), "w") as stream:
             stream.write(MODULE.format(imports="\n".join(lines), index=index))
     return package
