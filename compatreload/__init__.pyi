@@ -42,6 +42,7 @@ class Watcher:
         callback: Optional[_Callback] = ...,
         exclude: _Names = ...,
         upgrade: bool = ...,
+        settle_polls: int = ...,
     ) -> None: ...
     def __enter__(self) -> Watcher: ...
     def __exit__(self, *exc_info: object) -> None: ...
@@ -57,4 +58,5 @@ def watch(
     exclude: _Names = ...,
     upgrade: bool = ...,
     start: bool = ...,
+    settle_polls: int = ...,
 ) -> Watcher: ...

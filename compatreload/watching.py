@@ -46,12 +46,15 @@ class Watcher(object):
     """Watches *names* (module names or package prefixes; None: every
     loaded module outside the standard library, site-packages and
     compatreload itself), minus *exclude*. The baseline is taken when it
-    is made. ``check()`` looks once; ``start()`` looks every *interval*
+    is made. With *settle_polls* N, a change is reloaded only when N more
+    polls saw the same changed files with the same content. ``check()`` looks once; ``start()`` looks every *interval*
     seconds in a daemon thread until ``stop()``; as a context manager it
     starts and stops."""
 
-    def __init__(self, names=None, interval=1.0, callback=None, exclude=(), upgrade=False):
+    def __init__(self, names=None, interval=1.0, callback=None, exclude=(), upgrade=False, settle_polls=0):
         self.names = None if names is None else Prefixes(names, "names")
+        self.settle_polls = settle_polls
+        self.unsettled = (None, 0)  # (changed files' digests, how many polls saw them)
         self.exclude = Prefixes(exclude, "exclude")
         self.interval = interval
         self.callback = callback
@@ -88,7 +91,7 @@ class Watcher(object):
     def check(self):
         """Look once; returns the names reloaded ([] if none or failed)."""
         names = [name for name in changed(self.watched()) if not self.failed_again(name)]
-        if not names:
+        if not names or not self.settled(names):
             return []
         try:
             reloaded = deep_reload(names, exclude=self.exclude.names, upgrade=self.upgrade)
@@ -101,6 +104,16 @@ class Watcher(object):
         log.info("compatreload: reloaded %s", ", ".join(reloaded))
         self.notify(reloaded, None)
         return reloaded
+
+    def settled(self, names):
+        """True once the same changed files, with the same content, were
+        seen on settle_polls polls before this one: a deploy that writes
+        several files one after the other is reloaded whole, not halfway."""
+        seen = dict((name, current_digest(name)) for name in names)
+        previous, count = self.unsettled
+        count = count + 1 if seen == previous else 0
+        self.unsettled = (seen, count)
+        return count >= self.settle_polls
 
     def failed_again(self, name):
         return name in self.failed and self.failed[name] == current_digest(name)
@@ -135,10 +148,10 @@ class Watcher(object):
             self.thread = None
 
 
-def watch(names=None, interval=1.0, callback=None, exclude=(), upgrade=False, start=True):
+def watch(names=None, interval=1.0, callback=None, exclude=(), upgrade=False, start=True, settle_polls=0):
     """Make a Watcher (see its docstring) and, unless *start* is False,
     start its thread. Returns the watcher."""
-    watcher = Watcher(names, interval, callback, exclude, upgrade)
+    watcher = Watcher(names, interval, callback, exclude, upgrade, settle_polls)
     if start:
         watcher.start()
     return watcher

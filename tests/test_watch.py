@@ -127,3 +127,19 @@ def test_entering_a_started_watcher_and_stopping_an_idle_one(workspace):
     with watcher as entered:
         assert entered is watcher and watcher.thread is thread  # not started twice
     assert not thread.is_alive()
+
+
+def test_settle_polls_wait_for_an_edit_to_be_complete(workspace):
+    """A deploy writes files one after the other: with settle_polls=1 the
+    watcher reloads only what two polls in a row saw the same."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    watcher = Watcher(["pure"], settle_polls=1)
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert watcher.check() == []  # first sight of the change
+    workspace.set_version("pure", "pure/b.py", 2)  # the deploy goes on
+    assert watcher.check() == []  # the changed set moved: wait again
+    assert watcher.check() == ["pure.a", "pure.b", "pure.c"]  # settled
+    assert sys.modules["pure.c"].value() == "c@1>b@2>a@2"
+    assert watcher.check() == []
