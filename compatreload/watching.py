@@ -93,10 +93,12 @@ class Watcher(object):
         names = [name for name in changed(self.watched()) if not self.failed_again(name)]
         if not names or not self.settled(names):
             return []
+        attempted = self.unsettled[0]  # digests read before the reload: what it tries
         try:
             reloaded = deep_reload(names, exclude=self.exclude.names, upgrade=self.upgrade)
         except Exception as error:  # the old code keeps running; the callback is told
-            self.failed = dict((name, current_digest(name)) for name in names)
+            # Not read again now: a fix saved during the failed reload must be tried.
+            self.failed = attempted
             log.warning("compatreload: reloading %s failed: %s: %s", ", ".join(names), type(error).__name__, error)
             self.notify(None, error)
             return []

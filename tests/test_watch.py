@@ -143,3 +143,28 @@ def test_settle_polls_wait_for_an_edit_to_be_complete(workspace):
     assert watcher.check() == ["pure.a", "pure.b", "pure.c"]  # settled
     assert sys.modules["pure.c"].value() == "c@1>b@2>a@2"
     assert watcher.check() == []
+
+
+def test_a_fix_saved_while_a_broken_reload_runs_is_tried(workspace, monkeypatch):
+    """The content remembered as broken is the content the reload tried,
+    not what is on disk once it has failed."""
+    from compatreload import watching
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    real_deep_reload = watching.deep_reload
+
+    def fixed_meanwhile(*args, **kwargs):
+        try:
+            return real_deep_reload(*args, **kwargs)
+        finally:
+            workspace.set_version("pure", "pure/a.py", 3, same_second=False)
+
+    watcher = Watcher(["pure"])
+    workspace.write("pure", "pure/a.py", "raise RuntimeError('broken')\n")
+    monkeypatch.setattr(watching, "deep_reload", fixed_meanwhile)
+    assert watcher.check() == []  # the broken content failed; the fix landed meanwhile
+    monkeypatch.setattr(watching, "deep_reload", real_deep_reload)
+    assert watcher.check() == ["pure.a"]
+    assert sys.modules["pure.a"].value() == "a@3"

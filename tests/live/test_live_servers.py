@@ -1,0 +1,192 @@
+"""Real servers under load pick up every edit through watch(), without a
+restart: waitress (threaded) and gunicorn (pre-fork, 3 sync workers).
+
+A load generator in a separate process sends GET / on 127.0.0.1 from 4
+threads (bounded: 200,000 requests, 600 s, or until told to stop) while
+the test rewrites the app's modules 100 times, every 10th time broken."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from liveapp_sources import WSGI, sources, versions_in
+
+try:
+    from urllib.request import urlopen
+except ImportError:  # Python 2
+    from urllib2 import urlopen
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EDITS = 100
+INTERVAL = 0.1  # the watchers' poll interval, seconds
+
+
+class LiveApp(object):
+    """The app's folder: write() lays out a version of its sources."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="compatreload-live-")
+        self.write(1)
+        with open(os.path.join(self.root, "liveapp", "wsgi.py"), "w") as stream:
+            stream.write(WSGI)
+
+    def write(self, version, broken=False):
+        for relpath, text in sorted(sources(version, broken).items()):
+            path = os.path.join(self.root, relpath)
+            if not os.path.isdir(os.path.dirname(path)):
+                os.makedirs(os.path.dirname(path))
+            with open(path, "w") as stream:
+                stream.write(text)
+
+
+def get(port, path="/"):
+    return urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=30).read().decode("utf-8")
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return
+        except (IOError, OSError, ValueError):
+            pass  # not serving yet
+        time.sleep(0.02)
+    raise AssertionError("%s: not within %s s" % (what, timeout))
+
+
+def pid_of(body):
+    return int(body.rpartition("pid=")[2])
+
+
+def start_load(port, folder):
+    stop_file, out_file = os.path.join(folder, "stop"), os.path.join(folder, "load.json")
+    command = [sys.executable, os.path.join(HERE, "loadgen.py"), str(port), "200000", "4", stop_file, out_file]
+    return subprocess.Popen(command), stop_file, out_file
+
+
+def stop_load(load, stop_file, out_file):
+    open(stop_file, "w").close()
+    assert load.wait() == 0
+    with open(out_file) as stream:
+        return json.load(stream)
+
+
+def check_responses(summary, pids):
+    """Zero failures and 5xx; every body one complete, good version, from *pids*."""
+    assert summary["failed"] == 0, summary["errors"]
+    assert list(summary["statuses"]) == ["200"], summary["statuses"]
+    for body in summary["bodies"]:
+        versions = versions_in(body)
+        assert len(set(versions.values())) == 1, "a mix of versions: %s" % body
+        assert list(versions.values())[0] % 10 != 0, "a broken version served: %s" % body
+        assert pid_of(body) in pids, body
+
+
+def edit_all(app, on_good, on_broken):
+    """The 100 edits; returns the last good version."""
+    last_good = 1
+    for version in range(2, EDITS + 2):
+        broken = version % 10 == 0
+        app.write(version, broken)
+        if broken:
+            on_broken(version)
+        else:
+            on_good(version)
+            last_good = version
+    return last_good
+
+
+def report(server, summary, stats, seconds):
+    sys.stdout.write(
+        "\n%s: %d requests sent, %d failed, %d reloads, %d rollbacks, max latency %.3f s, %.0f s\n"
+        % (server, summary["sent"], summary["failed"], stats["reloads"], stats["rollbacks"], summary["max_latency"], seconds)
+    )
+
+
+def test_waitress_picks_up_every_edit_without_a_restart():
+    app, started = LiveApp(), time.time()
+    port_file = os.path.join(app.root, "port")
+    command = [sys.executable, os.path.join(HERE, "serve_waitress.py"), app.root, port_file, str(INTERVAL)]
+    server = subprocess.Popen(command)
+    try:
+        wait_for(lambda: os.path.exists(port_file), 30, "waitress started")
+        port = int(open(port_file).read())
+        pid = json.loads(get(port, "/__stats__"))["pid"]
+        load, stop_file, out_file = start_load(port, app.root)
+
+        def served(version):
+            wait_for(lambda: versions_in(get(port)).get("handlers") == version, 10, "version %d served" % version)
+
+        def rolled_back(version):
+            expected = version // 10
+            wait_for(lambda: json.loads(get(port, "/__stats__"))["rollbacks"] == expected, 10, "broken %d refused" % version)
+
+        last_good = edit_all(app, served, rolled_back)
+        newest = [versions_in(get(port)) for _ in range(50)]
+        summary = stop_load(load, stop_file, out_file)
+        stats = json.loads(get(port, "/__stats__"))
+        check_responses(summary, set([pid]))
+        assert all(set(versions.values()) == set([last_good]) for versions in newest)
+        assert (stats["reloads"], stats["rollbacks"], stats["pid"]) == (EDITS - EDITS // 10, EDITS // 10, pid)
+        assert server.poll() is None and server.pid == pid
+        report("waitress", summary, stats, time.time() - started)
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(app.root, ignore_errors=True)
+
+
+def free_port():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def test_gunicorn_workers_each_pick_up_every_edit_without_restarting():
+    app, started, port = LiveApp(), time.time(), free_port()
+    env = dict(os.environ, LIVE_PORT=str(port), LIVE_ROOT=app.root, LIVE_INTERVAL=str(INTERVAL))
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    server = subprocess.Popen([gunicorn, "-c", os.path.join(HERE, "gunicorn_conf.py"), "liveapp.wsgi:application"], env=env)
+    slowest = [0.0]
+    try:
+        workers = set()
+        wait_for(lambda: workers.add(pid_of(get(port))) or len(workers) == 3, 60, "3 workers serving")
+        load, stop_file, out_file = start_load(port, app.root)
+
+        def served_by_all(version):
+            edited, updated = time.time(), set()
+
+            def all_updated():
+                body = get(port)
+                if versions_in(body).get("handlers") == version:
+                    updated.add(pid_of(body))
+                return updated == workers
+
+            try:
+                wait_for(all_updated, 10, "version %d served by every worker" % version)
+            except AssertionError:
+                raise AssertionError("version %d: updated workers %s of %s" % (version, sorted(updated), sorted(workers)))
+            slowest[0] = max(slowest[0], time.time() - edited)
+
+        last_good = edit_all(app, served_by_all, lambda version: time.sleep(3 * INTERVAL))
+        summary = stop_load(load, stop_file, out_file)
+        check_responses(summary, workers)
+        assert set(versions_in(get(port)).values()) == set([last_good])
+        final = set()
+        wait_for(lambda: final.add(pid_of(get(port))) or final == workers, 30, "the same 3 workers at the end")
+        assert server.poll() is None
+        # Within two poll intervals (settle_polls=1), plus time for a request to reach each worker.
+        assert slowest[0] <= 2 * INTERVAL + 1.0, slowest[0]
+        report("gunicorn", summary, {"reloads": EDITS - EDITS // 10, "rollbacks": EDITS // 10}, time.time() - started)
+        sys.stdout.write("slowest edit-to-every-worker: %.3f s\n" % slowest[0])
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(app.root, ignore_errors=True)
