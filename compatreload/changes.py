@@ -87,6 +87,12 @@ def differs(name, module, path, record):
         return False
 
 
+def executed_digest(name, module):
+    """Digest of the source recorded as executed for *module*, or None."""
+    record = _records.get(name)
+    return record.digest if is_recorded(record, module) else None
+
+
 def is_recorded(record, module):
     """Whether *record* was made for this very *module*."""
     return (

@@ -6,6 +6,12 @@ class ReloadError(ImportError):
     module and the cause; nothing was changed when it is raised."""
 
 
+class SourceChangedError(ReloadError):
+    """A source file changed while it was being reloaded (a save in
+    progress); everything was rolled back. Reloading again once the file
+    is complete succeeds."""
+
+
 class ExtensionNotReloadedWarning(RuntimeWarning):
     """A C extension module was involved: its code cannot be re-initialised
     in a running process, so its old code keeps running."""

@@ -9,9 +9,9 @@ import types
 import warnings
 
 from .bytecode import discard_cached_bytecode
-from .changes import record_executed
+from .changes import digest_of, executed_digest, record_executed
 from .compat import invalidate_caches, string_types
-from .errors import ExtensionNotReloadedWarning, ReloadError
+from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import cycles_in_order, dependents_and_graph
 from .locking import import_lock
 from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
@@ -197,7 +197,20 @@ class PhaseClock(object):
             last_phases.update(self.phases)
 
 
-def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
+def check_sources(sources, expected, old_modules):
+    """Raise SourceChangedError if a module ran another source than the one
+    expected: *expected* (name -> digest) for the changed modules, what ran
+    last for the others (a file saved while the reload read it)."""
+    for name, path, stat, data in sources:
+        wanted = expected.get(name) or executed_digest(name, old_modules.get(name))
+        if wanted is not None and digest_of(data) != wanted:
+            raise SourceChangedError(
+                "deep_reload(): %s changed while it was being reloaded (%s); nothing was "
+                "reloaded, try again once the file is saved" % (name, path)
+            )
+
+
+def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _expected_sources=None):
     """Re-execute *target* and every loaded module that depends on it.
 
     *target*: a module, the name of a loaded module, or a list/tuple of
@@ -242,6 +255,8 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False):
                     for name in group:
                         after_execution(name, old_namespaces[name], transaction, upgrade)
             clock.lap("executing")
+            if _expected_sources is not None:
+                check_sources(finder.sources, _expected_sources, old_modules)
             if rebind:
                 replacements = [
                     Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])

@@ -14,6 +14,7 @@ import threading
 import types
 
 from .changes import changed, digest_of, read_source
+from .errors import SourceChangedError
 from .origins import source_file
 from .reloading import Prefixes, deep_reload
 
@@ -95,7 +96,14 @@ class Watcher(object):
             return []
         attempted = self.unsettled[0]  # digests read before the reload: what it tries
         try:
-            reloaded = deep_reload(names, exclude=self.exclude.names, upgrade=self.upgrade)
+            reloaded = deep_reload(
+                names, exclude=self.exclude.names, upgrade=self.upgrade, _expected_sources=attempted
+            )
+        except SourceChangedError as error:
+            # A save in progress was read: rolled back; try again once it settles.
+            self.unsettled = (None, 0)
+            log.info("compatreload: %s", error)
+            return []
         except Exception as error:  # the old code keeps running; the callback is told
             # Not read again now: a fix saved during the failed reload must be tried.
             self.failed = attempted

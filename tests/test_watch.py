@@ -168,3 +168,25 @@ def test_a_fix_saved_while_a_broken_reload_runs_is_tried(workspace, monkeypatch)
     monkeypatch.setattr(watching, "deep_reload", real_deep_reload)
     assert watcher.check() == ["pure.a"]
     assert sys.modules["pure.a"].value() == "a@3"
+
+
+def test_a_file_saved_while_the_reload_reads_it_is_rolled_back_and_retried(workspace):
+    """pure/a.py (v2) rewrites pure/b.py when it runs, as an editor saving
+    during the reload would: b then runs content the watcher never saw, so
+    the reload is rolled back, no failure is reported, and the next look
+    reloads the settled content."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    watcher = Watcher(["pure"], callback=calls)
+    b_path = workspace.path("pure", "pure/b.py")
+    b_v2 = workspace.source("pure", "pure/b.py").replace("@1", "@2")
+    a_v2 = workspace.source("pure", "pure/a.py").replace("@1", "@2")
+    saving = "with open(%r, 'w') as stream:\n    stream.write(%r)\n" % (b_path, b_v2)
+    workspace.write("pure", "pure/a.py", a_v2 + saving)
+    old_c = sys.modules["pure.c"]
+    assert watcher.check() == []
+    assert calls.calls == [] and sys.modules["pure.c"] is old_c
+    assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
+    assert sys.modules["pure.c"].value() == "c@1>b@2>a@2"
