@@ -12,9 +12,12 @@ STUB = os.path.join(os.path.dirname(os.path.abspath(compatreload.__file__)), "__
 
 
 def parameters(function):
+    """Public parameter names (a leading underscore marks a private one)."""
     if sys.version_info[0] == 2:
-        return inspect.getargspec(function).args
-    return [name for name in inspect.signature(function).parameters if name != "self"]
+        names = inspect.getargspec(function).args
+    else:
+        names = list(inspect.signature(function).parameters)
+    return [name for name in names if name != "self" and not name.startswith("_")]
 
 
 def test_the_stub_and_py_typed_ship_with_the_package():
