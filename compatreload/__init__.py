@@ -21,7 +21,7 @@ from .purging import purge
 from .reloading import deep_reload, rebind
 from .watching import Watcher, watch
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "RELOAD_IMPL",
