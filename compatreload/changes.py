@@ -63,7 +63,8 @@ def record_executed(name, module, path, stat, data):
 
 def differs(name, module, path, record):
     """True if the source of the loaded *module* differs from what ran, or
-    its file is gone; the first look at a module records the baseline."""
+    its file is gone; the first look at a module records the baseline.
+    (changed() has already answered the case of an unmoved, settled stat.)"""
     try:
         stat = os.stat(path)
     except OSError:
@@ -74,8 +75,6 @@ def differs(name, module, path, record):
                 record_executed(name, module, path, stat, read_source(path))
             except (OSError, IOError):
                 return True
-            return False
-        if record.stamp == stamp_of(stat) and not record.racy:
             return False
         try:
             digest = digest_of(read_source(path))

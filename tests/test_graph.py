@@ -35,5 +35,12 @@ def test_a_relative_import_above_the_top_level_package_is_ignored():
     assert graph.resolve(module, statements) == (set(), [])
 
 
+def test_a_star_import_from_a_module_no_longer_loaded_binds_nothing():
+    module = types.ModuleType("pkg.mod")
+    module.__package__ = "pkg"
+    statements = graph.ImportStatements((), ((0, "compatreload_unloaded", (("*", "*"),)),), frozenset(), True)
+    assert graph.resolve(module, statements) == (set(), [])
+
+
 def test_an_unreadable_file_has_no_statements():
     assert graph.statements_of("/nonexistent/compatreload/m.py") is graph.NO_STATEMENTS
