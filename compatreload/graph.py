@@ -125,27 +125,38 @@ def import_lines(data):
         yield data[start:end]
 
 
-def import_tokens(path):
-    """The names on the import lines of the file at *path* (and "." if it
-    has a relative import): a module whose import statements bind X has
-    X's last name component among them, or imports relatively from a
-    package X. Read once per file version; a cheap filter before parsing."""
+def per_file_version(cache, path, derive, unreadable):
+    """``derive(bytes)`` of the file at *path*, computed once per version of
+    the file (mtime, size) and kept in *cache*; *unreadable* if it cannot be
+    read."""
     try:
         stamp = stamp_of(os.stat(path))
-        cached = _tokens.get(path)
+        cached = cache.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         with open(path, "rb") as stream:
             data = stream.read()
     except (OSError, IOError):
-        return frozenset()
+        return unreadable
+    value = derive(data)
+    cache[path] = (stamp, value)
+    return value
+
+
+def tokens_of(data):
     lines = b"\n".join(import_lines(data))
     tokens = set(token.decode("ascii") for token in IDENTIFIER.findall(lines))
     if RELATIVE.search(lines):
         tokens.add(".")
-    tokens = frozenset(tokens)
-    _tokens[path] = (stamp, tokens)
-    return tokens
+    return frozenset(tokens)
+
+
+def import_tokens(path):
+    """The names on the import lines of the file at *path* (and "." if it
+    has a relative import): a module whose import statements bind X has
+    X's last name component among them, or imports relatively from a
+    package X. Read once per file version; a cheap filter before parsing."""
+    return per_file_version(_tokens, path, tokens_of, frozenset())
 
 
 def suspects_index(paths):
@@ -178,22 +189,14 @@ def may_import(name, tokens, tails, packages):
 def statements_of(path):
     """The ImportStatements of the source file at *path*, as it is now;
     NO_STATEMENTS if it cannot be read."""
-    try:
-        stamp = stamp_of(os.stat(path))
-        cached = _parsed.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        with open(path, "rb") as stream:
-            source = stream.read()
-    except (OSError, IOError):
-        return NO_STATEMENTS
-    try:
-        tree = ast.parse(source, path)
-    except (SyntaxError, ValueError):
-        tree = salvage(source)
-    statements = collect(tree)
-    _parsed[path] = (stamp, statements)
-    return statements
+
+    def parse(source):
+        try:
+            return collect(ast.parse(source, path))
+        except (SyntaxError, ValueError):
+            return collect(salvage(source))
+
+    return per_file_version(_parsed, path, parse, NO_STATEMENTS)
 
 
 def is_loaded(name):
