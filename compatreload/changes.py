@@ -61,29 +61,29 @@ def record_executed(name, module, path, stat, data):
         _records[name] = Record(module, path, stat, digest_of(data))
 
 
-def differs(name, module, path, record):
-    """True if the source of the loaded *module* differs from what ran, or
-    its file is gone; the first look at a module records the baseline.
-    (changed() has already answered the case of an unmoved, settled stat.)"""
+#: current_source()'s answer when the source is what ran.
+SAME = object()
+
+
+def current_source(name, module, path, record):
+    """SAME if the source of the loaded *module* is what ran (the first look
+    at a module records that baseline); else the digest of its source now,
+    None if the file is gone or unreadable. (changed_sources() has already
+    answered the case of an unmoved, settled stat.)"""
     try:
         stat = os.stat(path)
-    except OSError:
-        return True
+        data = read_source(path)
+    except (OSError, IOError):
+        return None
+    digest = digest_of(data)
     with _records_lock:
         if not is_recorded(record, module) or record.path != path:
-            try:
-                record_executed(name, module, path, stat, read_source(path))
-            except (OSError, IOError):
-                return True
-            return False
-        try:
-            digest = digest_of(read_source(path))
-        except (OSError, IOError):
-            return True
+            _records[name] = Record(module, path, stat, digest)
+            return SAME
         if digest != record.digest:
-            return True
+            return digest
         record.restamp(stat)
-        return False
+        return SAME
 
 
 def executed_digest(name, module):
@@ -120,7 +120,13 @@ def changed(names=None):
     """Sorted names of the loaded modules (all, or those in *names*) whose
     source file content differs from what was executed, including modules
     whose file was deleted. Names that are not loaded are ignored."""
-    found = []
+    return sorted(changed_sources(names))
+
+
+def changed_sources(names=None):
+    """What changed() finds, as name -> digest of the source now (None if
+    the file is gone): the watcher needs the content, not only the name."""
+    found = {}
     records, stat_file = _records, os.stat
     for name, module in selected_modules(names):
         if not isinstance(module, types.ModuleType):
@@ -131,7 +137,7 @@ def changed(names=None):
             try:
                 stat = stat_file(record.path)
             except OSError:
-                found.append(name)
+                found[name] = None
                 continue
             if not record.racy and record.stamp == stamp_of(stat):
                 continue
@@ -140,6 +146,7 @@ def changed(names=None):
             path = source_file(module)
             if path is None:
                 continue
-        if differs(name, module, path, record):
-            found.append(name)
-    return sorted(found)
+        source = current_source(name, module, path, record)
+        if source is not SAME:
+            found[name] = source
+    return found

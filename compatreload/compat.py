@@ -6,6 +6,7 @@ rest of the package imports these names and never tests a version itself.
 import importlib
 import os
 import sys
+import types
 
 PY2 = sys.version_info[0] == 2
 
@@ -87,4 +88,4 @@ FUNCTION_ATTRIBUTES = ("__code__", "__defaults__", "__doc__", "__dict__") + (
 )
 
 #: Class types whose objects an upgrade patches: 2.x old-style classes too.
-CLASS_TYPES = (type,) + ((getattr(__import__("types"), "ClassType"),) if PY2 else ())
+CLASS_TYPES = (type,) + ((types.ClassType,) if PY2 else ())

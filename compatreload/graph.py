@@ -20,7 +20,7 @@ import re
 import sys
 import types
 
-from .compat import PY2, stamp_of
+from .compat import CLASS_TYPES, PY2, stamp_of
 from .origins import module_namespace, package_of
 
 #: The import statements of one file.
@@ -249,9 +249,10 @@ def resolve(module, statements):
             continue
         for name, alias in names:
             if name == "*":
+                stars = star_names(base)
                 depends.add(base)
-                depends.update(base + "." + star for star in star_names(base) if is_loaded(base + "." + star))
-                from_bindings.extend((base, star, star) for star in star_names(base))
+                depends.update(base + "." + star for star in stars if is_loaded(base + "." + star))
+                from_bindings.extend((base, star, star) for star in stars)
             elif is_loaded(base + "." + name):
                 depends.add(base + "." + name)
             else:
@@ -261,7 +262,7 @@ def resolve(module, statements):
 
 
 #: Objects that name the module that defined them in ``__module__``.
-DEFINED = (types.FunctionType, type) + ((types.ClassType,) if hasattr(types, "ClassType") else ())
+DEFINED = (types.FunctionType,) + CLASS_TYPES
 
 
 def held_modules(module_name, module):

@@ -20,8 +20,7 @@ from .errors import StaleBindingWarning
 from .graph import DEFINED as DISTINCT
 from .graph import import_tokens, may_import, resolve, statements_of
 from .origins import module_namespace, source_file
-
-MISSING = object()
+from .transaction import MISSING
 
 
 class Replacement(object):
@@ -38,15 +37,16 @@ class Replacement(object):
 
 
 def distinct_objects(replacements):
-    """id(old object) -> (replacement, name in X) for the old module objects
-    and the old functions and classes each module X defined itself."""
+    """id(old object) -> (replacement, name in X or None, the old object) for
+    the old module objects and the old functions and classes each module X
+    defined itself (the object is kept: an id alone could be reused)."""
     index = {}
     for replacement in replacements:
         if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
-            index[id(replacement.old_module)] = (replacement, None)
+            index[id(replacement.old_module)] = (replacement, None, replacement.old_module)
         for name, value in replacement.old.items():
             if isinstance(value, DISTINCT) and getattr(value, "__module__", None) == replacement.name:
-                index.setdefault(id(value), (replacement, name))
+                index.setdefault(id(value), (replacement, name, value))
     return index
 
 
@@ -85,7 +85,7 @@ class Rebinder(object):
     def by_identity(self, module_name, namespace):
         for key, value in list(namespace.items()):
             found = self.index.get(id(value))
-            if found is not None and found[0].old.get(found[1], found[0].old_module) is value:
+            if found is not None and found[2] is value:
                 self.point(module_name, namespace, key, found[0], found[1])
 
     def by_from_import(self, module_name, module, namespace):

@@ -97,16 +97,14 @@ def check_targets(names, excluded):
 
 
 def reexecutable(excluded):
-    """name -> source path of the loaded modules a deep reload may re-execute."""
+    """name -> source path of the loaded modules a deep reload may re-execute
+    (those kind_of() calls SOURCE: a .py file, which no extension has)."""
     found = {}
     for name, module in list(sys.modules.items()):
-        if (
-            isinstance(module, types.ModuleType)
-            and name not in NEVER_REEXECUTED
-            and name not in excluded
-            and kind_of(name, module) == SOURCE
-        ):
-            found[name] = source_file(module)
+        if isinstance(module, types.ModuleType) and name not in NEVER_REEXECUTED and name not in excluded:
+            path = source_file(module)
+            if path is not None:
+                found[name] = path
     return found
 
 
@@ -165,15 +163,14 @@ def execute(group):
             importlib.import_module(name)
 
 
-def after_execution(name, old_namespace, transaction, upgrade):
+def after_execution(name, path, old_namespace, transaction, upgrade):
     """Run the module's ``__reload__(old_namespace)`` hook, then upgrade."""
-    module = sys.modules[name]
-    namespace = module_namespace(module)
+    namespace = module_namespace(sys.modules[name])
     hook = namespace.get("__reload__")
     if callable(hook):
         hook(old_namespace)
     if upgrade:
-        Upgrader(name, source_file(module), transaction).module(old_namespace, namespace)
+        Upgrader(name, path, transaction).module(old_namespace, namespace)
 
 
 #: Seconds per phase of the last completed deep_reload in this process
@@ -182,7 +179,8 @@ last_phases = {}
 
 
 class PhaseClock(object):
-    """Adds the time since the previous lap to a phase of last_phases."""
+    """Adds the time since the previous lap to a phase; publish() makes the
+    phases of a completed reload last_phases."""
 
     def __init__(self):
         self.phases = {}
@@ -192,9 +190,10 @@ class PhaseClock(object):
         now = timeit.default_timer()
         self.phases[phase] = self.phases.get(phase, 0.0) + now - self.last
         self.last = now
-        if phase == "bookkeeping" and "rebinding" in self.phases:
-            last_phases.clear()
-            last_phases.update(self.phases)
+
+    def publish(self):
+        last_phases.clear()
+        last_phases.update(self.phases)
 
 
 def check_sources(sources, expected, old_modules):
@@ -245,15 +244,15 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
         old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
         with Transaction() as transaction:
             if upgrade:
-                for module in old_modules.values():
-                    transaction.keep_namespace(module)
+                for name, module in old_modules.items():
+                    transaction.keep_namespace(module, old_namespaces[name])
             invalidate_caches()
             clock.lap("bookkeeping")
             with pinned(origins, old_modules if upgrade else None) as finder:
                 for group in groups:
                     execute(group)
                     for name in group:
-                        after_execution(name, old_namespaces[name], transaction, upgrade)
+                        after_execution(name, origins[name].path, old_namespaces[name], transaction, upgrade)
             clock.lap("executing")
             if _expected_sources is not None:
                 check_sources(finder.sources, _expected_sources, old_modules)
@@ -269,6 +268,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
             record_executed(name, sys.modules[name], path, stat, data)
             discard_cached_bytecode(path)
         clock.lap("bookkeeping")
+        clock.publish()
     log.info("reloaded %s", ", ".join(finder.executed))
     return list(finder.executed)
 

@@ -58,10 +58,10 @@ class Transaction(object):
         self.attributes.append((target, attribute, previous))
         put_attribute(target, attribute, value)
 
-    def keep_namespace(self, module):
-        """Snapshot a module that will be re-executed in place."""
-        namespace = module_namespace(module)
-        self.namespaces.append((namespace, dict(namespace)))
+    def keep_namespace(self, module, snapshot):
+        """Restore *module*'s namespace to *snapshot* (a dict copy taken
+        before it is re-executed in place) on rollback."""
+        self.namespaces.append((module_namespace(module), snapshot))
 
     def rollback(self):
         """Put sys.modules, namespaces, attributes and assignments back."""

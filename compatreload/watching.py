@@ -13,7 +13,7 @@ import sysconfig
 import threading
 import types
 
-from .changes import changed, digest_of, read_source
+from .changes import changed_sources
 from .errors import SourceChangedError
 from .origins import source_file
 from .reloading import Prefixes, deep_reload
@@ -33,14 +33,6 @@ def library_roots():
     # where the standard library really is, on every interpreter.
     roots.add(os.path.dirname(os.path.abspath(os.__file__)))
     return tuple(os.path.join(os.path.abspath(root), "") for root in roots if root)
-
-
-def current_digest(name):
-    """Digest of the source file of loaded module *name* now; None if gone."""
-    try:
-        return digest_of(read_source(source_file(sys.modules[name])))
-    except (OSError, IOError, KeyError, TypeError):
-        return None
 
 
 class Watcher(object):
@@ -64,7 +56,7 @@ class Watcher(object):
         self.stopping = threading.Event()
         self.thread = None
         self.roots = library_roots()
-        changed(self.watched())
+        changed_sources(self.watched())  # the baseline
 
     def __enter__(self):
         if self.thread is None:
@@ -91,10 +83,15 @@ class Watcher(object):
 
     def check(self):
         """Look once; returns the names reloaded ([] if none or failed)."""
-        names = [name for name in changed(self.watched()) if not self.failed_again(name)]
-        if not names or not self.settled(names):
+        sources = changed_sources(self.watched())
+        attempted = dict(  # the content this reload will try; not what failed before
+            (name, digest)
+            for name, digest in sources.items()
+            if name not in self.failed or self.failed[name] != digest
+        )
+        if not attempted or not self.settled(attempted):
             return []
-        attempted = self.unsettled[0]  # digests read before the reload: what it tries
+        names = sorted(attempted)
         try:
             reloaded = deep_reload(
                 names, exclude=self.exclude.names, upgrade=self.upgrade, _expected_sources=attempted
@@ -115,18 +112,15 @@ class Watcher(object):
         self.notify(reloaded, None)
         return reloaded
 
-    def settled(self, names):
-        """True once the same changed files, with the same content, were
-        seen on settle_polls polls before this one: a deploy that writes
-        several files one after the other is reloaded whole, not halfway."""
-        seen = dict((name, current_digest(name)) for name in names)
+    def settled(self, seen):
+        """True once the same changed files with the same content (*seen*:
+        name -> digest) were seen on settle_polls polls before this one: a
+        deploy that writes several files one after the other is reloaded
+        whole, not halfway."""
         previous, count = self.unsettled
         count = count + 1 if seen == previous else 0
         self.unsettled = (seen, count)
         return count >= self.settle_polls
-
-    def failed_again(self, name):
-        return name in self.failed and self.failed[name] == current_digest(name)
 
     def notify(self, reloaded, error):
         if self.callback is None:
