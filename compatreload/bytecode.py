@@ -6,6 +6,7 @@ the same second as the import would run the old code. compatreload
 therefore compiles re-executed modules from their source, and removes the
 cached bytecode of every module it unloads so the next plain import
 recompiles too."""
+import collections
 import errno
 import logging
 import os
@@ -15,13 +16,31 @@ from .compat import cached_bytecode_paths
 log = logging.getLogger("compatreload")
 
 
-def discard_cached_bytecode(source):
-    """Remove the bytecode this interpreter cached for the *source* file.
+def discard_cached_bytecode(*sources):
+    """Remove the bytecode this interpreter cached for the *sources* files.
 
-    Returns the paths removed. A cache that cannot be removed (read-only
-    folder) is logged and left: the caller compiles from source anyway."""
+    Returns the paths removed. Each cache folder is listed once and only
+    the files it holds are removed: a reload of many modules must not pay
+    a failed removal per module. A cache that cannot be removed
+    (read-only folder) is logged and left: the caller compiles from
+    source anyway."""
+    by_directory = collections.defaultdict(list)
+    for source in sources:
+        by_directory[os.path.dirname(source)].append(source)
     removed = []
-    for path in cached_bytecode_paths(source):
+    for group in by_directory.values():
+        try:  # the sources of one directory share one cache folder
+            present = set(os.listdir(os.path.dirname(cached_bytecode_paths(group[0])[0])))
+        except OSError:
+            continue  # no cache folder: nothing was cached
+        paths = [path for source in group for path in cached_bytecode_paths(source) if present]
+        removed.extend(remove_files(path for path in paths if os.path.basename(path) in present))
+    return removed
+
+
+def remove_files(paths):
+    removed = []
+    for path in paths:
         try:
             os.remove(path)
         except OSError as error:

@@ -22,6 +22,11 @@ except ImportError:
     import imp as import_lock_module
 
 
+def ascii_text(data):
+    """ASCII bytes as the native str: the bytes themselves on 2.x, decoded on 3.x."""
+    return data if PY2 else data.decode("ascii")
+
+
 def invalidate_caches():
     """Make the import system see files created or edited just now.
 
@@ -64,11 +69,10 @@ else:
         return (stat.st_mtime_ns, stat.st_size)
 
     def cached_bytecode_paths(source):
-        """3.x (PEP 3147/488) writes __pycache__/x.<tag>[.opt-N].pyc."""
-        return [
-            importlib.util.cache_from_source(source, optimization=level)
-            for level in ("", 1, 2)
-        ]
+        """3.x (PEP 3147/488) writes __pycache__/x.<tag>[.opt-N].pyc (or
+        under sys.pycache_prefix, 3.8+: cache_from_source knows where)."""
+        plain = importlib.util.cache_from_source(source, optimization="")
+        return [plain] + [plain[: -len(".pyc")] + ".opt-%d.pyc" % level for level in (1, 2)]
 
 
 def restore_mtime(path, stat_result):

@@ -20,19 +20,16 @@ import re
 import sys
 import types
 
-from .compat import CLASS_TYPES, PY2, stamp_of
-from .origins import module_namespace, package_of
+from .compat import CLASS_TYPES, PY2, ascii_text, stamp_of
+from .origins import module_namespace, package_of, source_file
 
 #: The import statements of one file.
 #: imports: (dotted name, bound as an alias?) per ``import a.b [as z]``;
 #: froms: (level, module or "", ((name, alias), ...)) per ``from m import ...``;
-#: own_names: names the module binds by anything but a from-import;
 #: absolute_import: ``from __future__ import absolute_import`` is in force.
-ImportStatements = collections.namedtuple(
-    "ImportStatements", "imports froms own_names absolute_import"
-)
+ImportStatements = collections.namedtuple("ImportStatements", "imports froms absolute_import")
 
-NO_STATEMENTS = ImportStatements((), (), frozenset(), True)
+NO_STATEMENTS = ImportStatements((), (), True)
 
 #: Nodes whose bodies run later, not at import time.
 DEFERRED = (ast.FunctionDef, ast.Lambda) + ((ast.AsyncFunctionDef,) if hasattr(ast, "AsyncFunctionDef") else ())
@@ -40,13 +37,13 @@ DEFERRED = (ast.FunctionDef, ast.Lambda) + ((ast.AsyncFunctionDef,) if hasattr(a
 #: Statements that bind a name to what they define.
 DEFINITIONS = tuple(kind for kind in DEFERRED + (ast.ClassDef,) if kind is not ast.Lambda)
 
-_parsed = {}  # path -> ((mtime, size), ImportStatements)
-_tokens = {}  # path -> ((mtime, size), names on its import lines)
+_lines = {}  # path -> ((mtime, size), ImportLines)
+_parsed = {}  # path -> ((mtime, size), ImportStatements), files whose import lines do not suffice
+_own_names = {}  # path -> ((mtime, size), frozenset of names)
 
-#: A line that starts an import statement, and the names in it.
-IMPORT_LINE = re.compile(br"^[ \t]*(?:import|from)[ \t][^\n]*", re.M)
-IDENTIFIER = re.compile(br"[A-Za-z_][A-Za-z0-9_]*")
-RELATIVE = re.compile(br"^[ \t]*from[ \t]+\.", re.M)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NON_ASCII = re.compile(br"[^\x00-\x7f]")
+RELATIVE = re.compile(br"^[ \t]*from[ \t\\]*\.", re.M)
 
 
 def import_time_nodes(tree):
@@ -68,20 +65,74 @@ def bound_names(node):
     return []
 
 
-def collect(tree):
-    """The ImportStatements of a parsed module."""
-    imports, froms, own_names, absolute = [], [], set(), not PY2
-    for node in import_time_nodes(tree):
+def collect(nodes):
+    """The ImportStatements of the import statements among *nodes*."""
+    imports, froms, absolute = [], [], not PY2
+    for node in nodes:
         if isinstance(node, ast.Import):
             imports.extend((alias.name, alias.asname is not None) for alias in node.names)
-            own_names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             names = tuple((alias.name, alias.asname or alias.name) for alias in node.names)
             froms.append((node.level or 0, node.module or "", names))
             absolute = absolute or (node.module == "__future__" and ("absolute_import", "absolute_import") in names)
+    return ImportStatements(tuple(imports), tuple(froms), absolute)
+
+
+#: One-line import statements in their plain forms; others go to the parser.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED = _NAME + r"(?:\." + _NAME + r")*"
+_AS = r"(?:[ \t]+as[ \t]+" + _NAME + r")?"
+_TAIL = r"[ \t]*(?:#[^\n]*)?\r?\Z"
+PLAIN_IMPORT = re.compile(r"import[ \t]+(" + _DOTTED + _AS + r"(?:[ \t]*,[ \t]*" + _DOTTED + _AS + r")*)" + _TAIL)
+PLAIN_FROM = re.compile(
+    r"from[ \t]*(\.*)[ \t]*(" + _DOTTED + r")?[ \t]+import[ \t]+(\*|" + _NAME + _AS
+    + r"(?:[ \t]*,[ \t]*" + _NAME + _AS + r")*)" + _TAIL
+)
+_CLAUSE = re.compile(r"(" + _DOTTED + r")(?:[ \t]+as[ \t]+(" + _NAME + r"))?")
+
+
+def plain_import(line):
+    """An ast.Import or ast.ImportFrom for *line* (text) if it is a plain
+    one-line import statement, else None. Equal to what ast.parse gives."""
+    match = PLAIN_IMPORT.match(line)
+    if match:
+        return ast.Import(names=aliases(match.group(1)))
+    match = PLAIN_FROM.match(line)
+    if match and (match.group(1) or match.group(2)):
+        return ast.ImportFrom(module=match.group(2), names=aliases(match.group(3)), level=len(match.group(1)))
+    return None
+
+
+def aliases(clauses):
+    return [ast.alias(name=name, asname=asname or None) for name, asname in _CLAUSE.findall(clauses)] or [
+        ast.alias(name="*", asname=None)
+    ]
+
+
+def statements_in_lines(lines, path):
+    """The ImportStatements of complete import lines (see ImportLines)."""
+    nodes, others = [], []
+    for line in lines:
+        node = plain_import(ascii_text(line))
+        if node is None:
+            others.append(line)
         else:
-            own_names.update(bound_names(node))
-    return ImportStatements(tuple(imports), tuple(froms), frozenset(own_names), absolute)
+            nodes.append(node)
+    if others:  # continuation lines or unusual forms: the parser decides
+        nodes.extend(parse_or_salvage(b"\n".join(others), path).body)
+    return collect(nodes)
+
+
+def names_bound_in(tree):
+    """Names a parsed module binds at import time by anything but a
+    from-import (class bodies included: an over-approximation)."""
+    names = set()
+    for node in import_time_nodes(tree):
+        if isinstance(node, ast.Import):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        else:
+            names.update(bound_names(node))
+    return frozenset(names)
 
 
 def parsed_or_nothing(statement):
@@ -110,19 +161,95 @@ def salvage(source):
     return ast.Module(body=statements)
 
 
+def parse_or_salvage(source, path):
+    try:
+        return ast.parse(source, path)
+    except (SyntaxError, ValueError):
+        return salvage(source)
+
+
+FROM_PREFIXES = (b"from ", b"from\t", b"from.", b"from\\")
+KEYWORD_ENDS = (b" ", b"\t", b"\\", b"(")
+
+
+def statement_end(data, start, end):
+    """Where the statement starting at *start*, whose first line ends at
+    *end*, ends: continuation lines (parenthesised or backslashed) included."""
+    if b"(" in data[start:end] and b")" not in data[start:end]:
+        close = data.find(b")", end)
+        end = len(data) if close < 0 else close + 1
+    while data[start:end].rstrip().endswith(b"\\"):
+        newline = data.find(b"\n", end + 1)
+        end = len(data) if newline < 0 else newline
+    return end
+
+
+def logical_line_start(data, position):
+    """Where the line holding *position* starts; where the ``from`` starts if
+    it is the rest of a backslashed ``from x \\`` line."""
+    start = data.rfind(b"\n", 0, position) + 1
+    before = start
+    while before and data[max(before - 3, 0) : before].rstrip(b"\r\n").endswith(b"\\"):
+        before = data.rfind(b"\n", 0, before - 1) + 1
+        if data[before:position].lstrip().startswith(FROM_PREFIXES):
+            return before
+    return start
+
+
 def import_lines(data):
-    """The text of every import statement in *data*, continuation lines
-    (parenthesised or backslashed) included."""
-    for match in IMPORT_LINE.finditer(data):
-        start, end = match.start(), match.end()
-        text = data[start:end]
-        if b"(" in text and b")" not in text:
-            close = data.find(b")", end)
-            end = len(data) if close < 0 else close + 1
-        while data[start:end].rstrip().endswith(b"\\"):
-            newline = data.find(b"\n", end + 1)
-            end = len(data) if newline < 0 else newline
-        yield data[start:end]
+    """The lines of *data* (continuation lines included) that start with an
+    import statement or have one after a colon or a semicolon, and whether
+    all of them start at column 0 with one (see ImportLines)."""
+    lines, complete = [], True
+    position = data.find(b"import")
+    while position >= 0:
+        start = logical_line_start(data, position)
+        end = data.find(b"\n", position)
+        end = len(data) if end < 0 else end
+        head = data[start:position]
+        stripped = head.lstrip()
+        keyword = data[position + 6 : position + 7] in KEYWORD_ENDS
+        if (keyword and not stripped) or stripped.startswith(FROM_PREFIXES):
+            complete = complete and stripped == head
+        elif keyword and (b":" in head or b";" in head):
+            complete = False  # perhaps `try: import x`: the whole file is parsed
+        else:
+            position = data.find(b"import", position + 6)
+            continue
+        end = statement_end(data, start, end)
+        lines.append(data[start:end])  # its names are tokens, whatever it is
+        position = data.find(b"import", end)
+    return lines, complete
+
+
+class ImportLines(object):
+    """The import lines of one version of a file.
+
+    tokens: the names on them, and "." if one imports relatively: a module
+    whose import statements bind X has X's last name component among them
+    (or imports relatively from a package X), so they are a cheap filter;
+    lines: those lines; complete: every import statement of the file starts
+    a line at column 0, so it runs at import time and *text* holds them all
+    (an indented or inline import needs the whole file parsed: it may sit
+    in a function body): then *lines* are all the import statements of the
+    file, parsed without the rest of it. A line inside a string literal may be
+    taken for an import: a dependency too many, never one too few."""
+
+    __slots__ = ("tokens", "lines", "complete", "statements")
+
+    def __init__(self, data):
+        lines, complete = import_lines(data)
+        text = b"\n".join(lines)
+        self.lines = tuple(lines)
+        self.complete = complete and not NON_ASCII.search(text)
+        tokens = set(IDENTIFIER.findall(text.decode("latin-1")))
+        if RELATIVE.search(text):
+            tokens.add(".")
+        self.tokens = frozenset(tokens)
+        self.statements = None
+
+
+NO_LINES = ImportLines(b"")
 
 
 def per_file_version(cache, path, derive, unreadable):
@@ -143,20 +270,15 @@ def per_file_version(cache, path, derive, unreadable):
     return value
 
 
-def tokens_of(data):
-    lines = b"\n".join(import_lines(data))
-    tokens = set(token.decode("ascii") for token in IDENTIFIER.findall(lines))
-    if RELATIVE.search(lines):
-        tokens.add(".")
-    return frozenset(tokens)
+def lines_of(path):
+    """The ImportLines of the file at *path* as it is now (read once per
+    file version)."""
+    return per_file_version(_lines, path, ImportLines, NO_LINES)
 
 
 def import_tokens(path):
-    """The names on the import lines of the file at *path* (and "." if it
-    has a relative import): a module whose import statements bind X has
-    X's last name component among them, or imports relatively from a
-    package X. Read once per file version; a cheap filter before parsing."""
-    return per_file_version(_tokens, path, tokens_of, frozenset())
+    """The names on the import lines of the file at *path* (see ImportLines)."""
+    return lines_of(path).tokens
 
 
 def suspects_index(paths):
@@ -188,15 +310,24 @@ def may_import(name, tokens, tails, packages):
 
 def statements_of(path):
     """The ImportStatements of the source file at *path*, as it is now;
-    NO_STATEMENTS if it cannot be read."""
+    NO_STATEMENTS if it cannot be read. From the import lines alone when
+    they are complete (see ImportLines), else from the whole file."""
+    lines = lines_of(path)
+    if lines is NO_LINES:
+        return NO_STATEMENTS
+    if not lines.complete:
+        return per_file_version(
+            _parsed, path, lambda source: collect(import_time_nodes(parse_or_salvage(source, path))), NO_STATEMENTS
+        )
+    if lines.statements is None:
+        lines.statements = statements_in_lines(lines.lines, path)
+    return lines.statements
 
-    def parse(source):
-        try:
-            return collect(ast.parse(source, path))
-        except (SyntaxError, ValueError):
-            return collect(salvage(source))
 
-    return per_file_version(_parsed, path, parse, NO_STATEMENTS)
+def own_names(path):
+    """Names the source file at *path* binds at import time by anything but
+    a from-import (empty if it cannot be read)."""
+    return per_file_version(_own_names, path, lambda source: names_bound_in(parse_or_salvage(source, path)), frozenset())
 
 
 def is_loaded(name):
@@ -291,35 +422,59 @@ def dependencies(name, module, path, held):
     return depends
 
 
-def dependents_and_graph(targets, paths):
-    """The modules of *paths* (name -> source path) that depend on a name
-    in *targets*, directly or transitively, and the dependency graph of
-    those and the targets. Only suspects (see import_tokens) are parsed."""
-    held = dict((name, held_modules(name, sys.modules[name])) for name in paths)
-    holders = collections.defaultdict(set)
-    for name, modules in held.items():
-        for module_name in modules:
-            holders[module_name].add(name)
-    by_tail, by_package = suspects_index(paths)
-    graph = {}
+class LoadedModules(object):
+    """One pass over sys.modules: what each loaded module holds, and where
+    to look for the modules that may depend on a given one.
 
-    def depends(name):
-        if name not in graph:
-            graph[name] = dependencies(name, sys.modules[name], paths[name], held[name])
-        return graph[name]
+    sources: name -> source path of every loaded module that has one;
+    held: name -> held_modules() of every loaded module;
+    holders: the reverse of held; by_tail, by_package: see suspects_index()."""
 
-    found, pending = set(), list(targets)
-    while pending:
-        dependency = pending.pop()
-        suspects = by_tail.get(dependency.rpartition(".")[2], set()) | by_package.get(dependency, set())
-        for importer in suspects | holders.get(dependency, set()):
-            if importer not in found and dependency in depends(importer):
-                found.add(importer)
-                pending.append(importer)
-    chosen = found | set(name for name in targets if name in paths)
-    for name in chosen:
-        depends(name)
-    return chosen, graph
+    def __init__(self):
+        self.sources, self.held = {}, {}
+        for name, module in list(sys.modules.items()):
+            if isinstance(module, types.ModuleType):
+                self.held[name] = held_modules(name, module)
+                path = source_file(module)
+                if path is not None:
+                    self.sources[name] = path
+        self.holders = collections.defaultdict(set)
+        for name, modules in self.held.items():
+            for module_name in modules:
+                self.holders[module_name].add(name)
+        self.by_tail, self.by_package = suspects_index(self.sources)
+
+    def suspects(self, name):
+        """The loaded modules that may depend on module *name*: those that
+        hold its objects, and those whose import lines may bind it."""
+        return (
+            self.by_tail.get(name.rpartition(".")[2], set())
+            | self.by_package.get(name, set())
+            | self.holders.get(name, set())
+        )
+
+    def dependents_and_graph(self, targets, paths):
+        """The modules of *paths* (name -> source path) that depend on a
+        name in *targets*, directly or transitively, and the dependency
+        graph of those and the targets. Only suspects are parsed."""
+        graph = {}
+
+        def depends(name):
+            if name not in graph:
+                graph[name] = dependencies(name, sys.modules[name], paths[name], self.held[name])
+            return graph[name]
+
+        found, pending = set(), list(targets)
+        while pending:
+            dependency = pending.pop()
+            for importer in self.suspects(dependency):
+                if importer in paths and importer not in found and dependency in depends(importer):
+                    found.add(importer)
+                    pending.append(importer)
+        chosen = found | set(name for name in targets if name in paths)
+        for name in chosen:
+            depends(name)
+        return chosen, graph
 
 
 def cycles_in_order(names, graph):

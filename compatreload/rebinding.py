@@ -18,7 +18,7 @@ import warnings
 
 from .errors import StaleBindingWarning
 from .graph import DEFINED as DISTINCT
-from .graph import import_tokens, may_import, resolve, statements_of
+from .graph import import_tokens, may_import, own_names, resolve, statements_of
 from .origins import module_namespace, source_file
 from .transaction import MISSING
 
@@ -92,19 +92,20 @@ class Rebinder(object):
         path = source_file(module)
         if path is None or not may_import(module_name, import_tokens(path), self.tails, self.packages):
             return
-        statements = statements_of(path)
-        for base, name, alias in resolve(module, statements)[1]:
+        for base, name, alias in resolve(module, statements_of(path))[1]:
             replacement = self.replacements.get(base)
-            if replacement is None or alias in statements.own_names:
+            if replacement is None:
                 continue
             old = replacement.old.get(name, MISSING)
-            if old is not MISSING and namespace.get(alias, MISSING) is old:
+            if old is not MISSING and namespace.get(alias, MISSING) is old and alias not in own_names(path):
                 self.point(module_name, namespace, alias, replacement, name)
 
-    def run(self, skip_from_imports=(), skip=()):
-        """Rebind in every loaded module except those named in *skip*; the
-        from-import rule is not applied to those in *skip_from_imports*."""
-        for module_name, module in list(sys.modules.items()):
+    def run(self, names=None, skip_from_imports=(), skip=()):
+        """Rebind in the loaded modules *names* (all if None) except those
+        in *skip*; the from-import rule is not applied to those in
+        *skip_from_imports*."""
+        for module_name in list(sys.modules) if names is None else names:
+            module = sys.modules.get(module_name)
             if not isinstance(module, types.ModuleType) or module_name in skip:
                 continue
             namespace = module_namespace(module)

@@ -12,7 +12,7 @@ from .bytecode import discard_cached_bytecode
 from .changes import digest_of, executed_digest, record_executed
 from .compat import invalidate_caches, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
-from .graph import cycles_in_order, dependents_and_graph
+from .graph import LoadedModules, cycles_in_order
 from .locking import import_lock
 from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
@@ -96,23 +96,23 @@ def check_targets(names, excluded):
             )
 
 
-def reexecutable(excluded):
+def reexecutable(loaded, excluded):
     """name -> source path of the loaded modules a deep reload may re-execute
     (those kind_of() calls SOURCE: a .py file, which no extension has)."""
-    found = {}
-    for name, module in list(sys.modules.items()):
-        if isinstance(module, types.ModuleType) and name not in NEVER_REEXECUTED and name not in excluded:
-            path = source_file(module)
-            if path is not None:
-                found[name] = path
-    return found
+    return dict(
+        (name, path)
+        for name, path in loaded.sources.items()
+        if name not in NEVER_REEXECUTED and name not in excluded
+    )
 
 
 def plan(names, excluded):
-    """The groups to re-execute, dependencies first, and the graph used."""
-    candidates = reexecutable(excluded)
-    chosen, graph = dependents_and_graph(names, candidates)
-    return cycles_in_order(chosen, graph), graph, candidates
+    """The groups to re-execute, dependencies first, the graph used, the
+    source paths and the LoadedModules index."""
+    loaded = LoadedModules()
+    candidates = reexecutable(loaded, excluded)
+    chosen, graph = loaded.dependents_and_graph(names, candidates)
+    return cycles_in_order(chosen, graph), graph, candidates, loaded
 
 
 def in_import_order(groups, graph):
@@ -209,6 +209,18 @@ def check_sources(sources, expected, old_modules):
             )
 
 
+def rebinding_candidates(loaded, old_modules, transaction):
+    """The modules that may hold an old object of a re-executed module:
+    its suspects before the reload (holders and importers), the modules
+    re-executed and those imported for the first time during the reload.
+    (A module the reload did not run cannot have taken one since.)"""
+    names = set(old_modules)
+    for name in old_modules:
+        names.update(loaded.suspects(name))
+    names.update(name for name in sys.modules if name not in transaction.modules)
+    return names
+
+
 def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _expected_sources=None):
     """Re-execute *target* and every loaded module that depends on it.
 
@@ -231,7 +243,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
     clock = PhaseClock()
     with import_lock():
         check_targets(names, excluded)
-        groups, graph, paths = plan(names, excluded)
+        groups, graph, paths, loaded = plan(names, excluded)
         groups = in_import_order(groups, graph)
         clock.lap("graph")
         if dry_run:
@@ -261,12 +273,13 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                     Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
                     for name in old_modules
                 ]
-                rebound = Rebinder(replacements, transaction.assign).run(skip_from_imports=old_modules)
+                rebinder = Rebinder(replacements, transaction.assign)
+                rebound = rebinder.run(rebinding_candidates(loaded, old_modules, transaction), old_modules)
                 log.debug("rebound %d bindings", len(rebound))
             clock.lap("rebinding")
         for name, path, stat, data in finder.sources:
             record_executed(name, sys.modules[name], path, stat, data)
-            discard_cached_bytecode(path)
+        discard_cached_bytecode(*[source[1] for source in finder.sources])
         clock.lap("bookkeeping")
         clock.publish()
     log.info("reloaded %s", ", ".join(finder.executed))

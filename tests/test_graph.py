@@ -31,16 +31,90 @@ def test_a_relative_import_above_the_top_level_package_is_ignored():
     assert graph.absolute_base("x", "pkg", 3, False) is None
     module = types.ModuleType("pkg.mod")
     module.__package__ = "pkg"
-    statements = graph.ImportStatements((), ((3, "x", (("y", "y"),)),), frozenset(), True)
+    statements = graph.ImportStatements((), ((3, "x", (("y", "y"),)),), True)
     assert graph.resolve(module, statements) == (set(), [])
 
 
 def test_a_star_import_from_a_module_no_longer_loaded_binds_nothing():
     module = types.ModuleType("pkg.mod")
     module.__package__ = "pkg"
-    statements = graph.ImportStatements((), ((0, "compatreload_unloaded", (("*", "*"),)),), frozenset(), True)
+    statements = graph.ImportStatements((), ((0, "compatreload_unloaded", (("*", "*"),)),), True)
     assert graph.resolve(module, statements) == (set(), [])
 
 
 def test_an_unreadable_file_has_no_statements():
     assert graph.statements_of("/nonexistent/compatreload/m.py") is graph.NO_STATEMENTS
+
+
+def statements_by_parser(data, path):
+    return graph.collect(graph.import_time_nodes(graph.parse_or_salvage(data, path)))
+
+
+def test_import_lines_give_what_the_parser_gives_on_the_standard_library():
+    """Over the interpreter's own top-level standard library: where a file's
+    import lines are complete, they give every import the parser finds at
+    import time (a line inside a string may add one, never drop one)."""
+    library = os.path.dirname(os.__file__)
+    checked = 0
+    for name in sorted(os.listdir(library)):
+        path = os.path.join(library, name)
+        if not name.endswith(".py"):
+            continue
+        with open(path, "rb") as stream:
+            data = stream.read()
+        lines = graph.ImportLines(data)
+        if not lines.complete:
+            continue
+        checked += 1
+        fast, parsed = graph.statements_in_lines(lines.lines, path), statements_by_parser(data, path)
+        assert set(fast.imports) >= set(parsed.imports), path
+        assert set(fast.froms) >= set(parsed.froms), path
+        assert fast.absolute_import == parsed.absolute_import, path
+    assert checked >= 20  # the fast path is the common one
+
+
+def write_module(folder, text):
+    path = os.path.join(folder, "m.py")
+    with open(path, "w") as stream:
+        stream.write(text)
+    return path
+
+
+IMPORT_FORMS = """\
+import a.b.c, d as e
+from . import sibling
+from.. parent import (x,
+    y as z)
+from f import *  # a comment
+from g \\
+    import h
+"""
+
+
+def test_every_import_form_at_column_0_is_read_without_parsing_the_file():
+    lines = graph.ImportLines(IMPORT_FORMS.encode("ascii"))
+    assert lines.complete
+    fast = graph.statements_in_lines(lines.lines, "m.py")
+    parsed = statements_by_parser(IMPORT_FORMS.encode("ascii"), "m.py")
+    assert sorted(fast.imports) == sorted(parsed.imports) and len(fast.imports) == 2
+    assert sorted(fast.froms) == sorted(parsed.froms) and len(fast.froms) == 4
+    assert set(["a", "b", "c", "d", "e", ".", "parent", "x", "y", "z", "f", "g", "h"]) <= lines.tokens
+
+
+def test_an_import_in_a_block_or_after_a_colon_makes_the_whole_file_parsed():
+    folder = tempfile.mkdtemp()
+    try:
+        for text, complete, found, not_found in [
+            ("try: import json\nexcept ImportError: json = None\n", False, "json", None),
+            ("if True:\n    import json\ndef later():\n    import shelve\n", False, "json", "shelve"),
+            ("import os; import json\n", True, "json", None),
+            ("# a comment \\\nimport json\n", True, "json", None),
+            ('"""\nimport shelve\n"""\nimport json\n', True, "json", None),
+        ]:
+            path = write_module(folder, text)
+            lines = graph.lines_of(path)
+            assert "json" in lines.tokens and lines.complete == complete, text
+            names = [name for name, _ in graph.statements_of(path).imports]
+            assert found in names and not_found not in names, text
+    finally:
+        shutil.rmtree(folder)

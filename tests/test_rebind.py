@@ -138,3 +138,23 @@ def test_rebind_rejects_wrong_types(modules):
     with pytest.raises(TypeError) as raised:
         rebind({}, "provider")
     assert "rebind() expects new to be a module, got str" in str(raised.value)
+
+
+def test_a_module_without_a_source_file_is_rebound_too(modules):
+    """A REPL namespace or a module built in memory holds objects too: the
+    rebinding looks at every module that held one, source file or not."""
+    import types
+
+    holder = types.ModuleType("compatreload_memory_holder")
+    holder.renamed_helper = sys.modules["consumer"].h
+    holder.the_provider = sys.modules["provider"]
+    holder.limit = sys.modules["provider"].LIMIT  # a plain value: not its object
+    sys.modules[holder.__name__] = holder
+    try:
+        edit_provider(modules, 2, limit=11)
+        deep_reload("provider")
+        assert holder.renamed_helper() == "helper@2"
+        assert holder.the_provider is sys.modules["provider"]
+        assert holder.limit == 10
+    finally:
+        del sys.modules[holder.__name__]
