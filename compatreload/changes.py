@@ -9,8 +9,11 @@ mtime or size moved, or while it is "racy": modified less than
 RACY_SECONDS before it was recorded, when file-system timestamps tick
 too coarsely to show a second edit (the same rule git uses for its index).
 So a same-size edit within the same second is seen, and a ``touch`` that
-changes nothing is not reported."""
+changes nothing is not reported. A check that finds nothing changed keeps
+a Snapshot, so the next check of the same modules costs little more than
+the stats themselves."""
 import hashlib
+import operator
 import os
 import sys
 import threading
@@ -59,6 +62,54 @@ def record_executed(name, module, path, stat, data):
     reading) is what runs as module *name*."""
     with _records_lock:
         _records[name] = Record(module, path, stat, digest_of(data))
+        forget_snapshot()
+
+
+class Snapshot(object):
+    """A check that found nothing changed: the names checked, their module
+    objects, and the path and stamp of each recorded one. The next check
+    of the same names is then C-level loops (map, list comparison) while
+    the same objects are loaded and every stamp is the same; anything
+    else takes the per-module path. Holds the module objects until the
+    next check or reload (forget_snapshot() drops it)."""
+
+    __slots__ = ("names", "modules", "paths", "stamps")
+
+    def __init__(self, names, modules, records):
+        self.names = names
+        self.modules = modules
+        self.paths = [record.path for record in records]
+        self.stamps = [record.stamp for record in records]
+
+    def unchanged(self, names):
+        if names != self.names:
+            return False
+        if not all(map(operator.is_, map(sys.modules.get, names), self.modules)):
+            return False
+        try:
+            return list(map(stamp_of, map(os.stat, self.paths))) == self.stamps
+        except OSError:  # a file is gone: the per-module path reports it
+            return False
+
+
+_snapshot = [None]
+
+
+def forget_snapshot():
+    _snapshot[0] = None
+
+
+def take_snapshot(names, selected):
+    """Keep a Snapshot of *selected* ((name, module) of *names*, nothing
+    changed) unless a record is racy (it must be read again)."""
+    records = []
+    for name, module in selected:
+        record = _records.get(name)
+        if is_recorded(record, module):
+            if record.racy:
+                return
+            records.append(record)
+    _snapshot[0] = Snapshot(names, [module for _, module in selected], records)
 
 
 #: current_source()'s answer when the source is what ran.
@@ -101,19 +152,22 @@ def is_recorded(record, module):
     )
 
 
-def selected_modules(names):
-    """(name, module) of the loaded modules *names* designates (all if None)."""
+def checked_names(names):
+    """The list of names *names* designates: every loaded module if None."""
     if names is None:
-        return list(sys.modules.items())
+        return list(sys.modules)
     if isinstance(names, string_types):
-        names = [names]
-    selected = []
+        return [names]
+    names = list(names)
     for name in names:
         if not isinstance(name, string_types):
             raise TypeError("changed() expects module names (str), got %s %r" % (type(name).__name__, name))
-        if name in sys.modules:
-            selected.append((name, sys.modules[name]))
-    return selected
+    return names
+
+
+def selected_modules(names):
+    """(name, module) of the loaded modules among *names*."""
+    return [(name, sys.modules[name]) for name in names if name in sys.modules]
 
 
 def changed(names=None):
@@ -126,9 +180,14 @@ def changed(names=None):
 def changed_sources(names=None):
     """What changed() finds, as name -> digest of the source now (None if
     the file is gone): the watcher needs the content, not only the name."""
+    names = checked_names(names)
+    snapshot = _snapshot[0]
+    if snapshot is not None and snapshot.unchanged(names):
+        return {}
     found = {}
     records, stat_file = _records, os.stat
-    for name, module in selected_modules(names):
+    selected = selected_modules(names)
+    for name, module in selected:
         if not isinstance(module, types.ModuleType):
             continue
         record = records.get(name)
@@ -149,4 +208,6 @@ def changed_sources(names=None):
         source = current_source(name, module, path, record)
         if source is not SAME:
             found[name] = source
+    if not found:
+        take_snapshot(names, selected)
     return found

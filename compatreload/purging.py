@@ -4,6 +4,7 @@ import sys
 import warnings
 
 from .bytecode import discard_cached_bytecode
+from .changes import forget_snapshot
 from .compat import invalidate_caches, string_types
 from .errors import ExtensionNotReloadedWarning
 from .locking import import_lock
@@ -82,5 +83,6 @@ def purge(name, submodules=True):
             detach_from_parent(name, unloaded[0][1])
         for key, module in unloaded:
             forget_module(key, module)
+        forget_snapshot()  # it holds the module objects of the last quiet check
         invalidate_caches()
     return removed

@@ -118,3 +118,84 @@ def test_a_source_that_cannot_be_read_is_reported(workspace):
         os.remove(path)
         os.mkdir(path)
     assert changed(["pure.a", "pure.unrelated"]) == ["pure.a", "pure.unrelated"]
+
+
+def aged(workspace, *relpaths):
+    """Files last modified an hour ago: not racy, so a quiet check keeps a snapshot."""
+    old = time.time() - 3600
+    for relpath in relpaths:
+        os.utime(workspace.path("pure", relpath), (old, old))
+
+
+def quiet_checks(names):
+    assert changed(names) == []  # the baseline
+    assert changed(names) == []
+    assert changes._snapshot[0] is not None  # what follows goes through it
+
+
+def test_after_a_quiet_check_an_edit_is_seen(workspace):
+    workspace.add("pure")
+    aged(workspace, "pure/a.py", "pure/b.py")
+    import pure.b  # noqa: F401
+
+    quiet_checks(["pure.a", "pure.b"])
+    workspace.set_version("pure", "pure/a.py", 2, same_second=False)
+    assert changed(["pure.a", "pure.b"]) == ["pure.a"]
+
+
+def test_after_a_quiet_check_a_deleted_file_is_seen(workspace):
+    workspace.add("pure")
+    aged(workspace, "pure/a.py", "pure/b.py")
+    import pure.b  # noqa: F401
+
+    quiet_checks(["pure.a", "pure.b"])
+    os.remove(workspace.path("pure", "pure/b.py"))
+    assert changed(["pure.a", "pure.b"]) == ["pure.b"]
+
+
+def test_after_a_quiet_check_a_module_loaded_again_by_other_means_is_followed(workspace):
+    """Someone else unloads pure.a and imports it from another file: the
+    next check takes the new module as its baseline and sees its edits."""
+    workspace.add("pure")
+    aged(workspace, "pure/a.py")
+    import pure.a  # noqa: F401
+
+    quiet_checks(["pure.a"])
+    elsewhere = workspace.write("pure", "pure/a_elsewhere.py", "def value():\n    return 'elsewhere@1'\n")
+    replaced = sys.modules.pop("pure.a")
+    sys.modules["pure.a"] = __import__("pure.a_elsewhere").a_elsewhere
+    try:
+        assert changed(["pure.a"]) == []
+        with open(elsewhere, "a") as stream:
+            stream.write("# edited\n")
+        assert changed(["pure.a"]) == ["pure.a"]
+    finally:
+        sys.modules["pure.a"] = replaced
+
+
+def test_a_quiet_check_of_other_names_does_not_answer_for_these(workspace):
+    workspace.add("pure")
+    aged(workspace, "pure/a.py", "pure/b.py")
+    import pure.b  # noqa: F401
+
+    assert changed(["pure.b"]) == []  # b's baseline
+    quiet_checks(["pure.a"])
+    workspace.set_version("pure", "pure/b.py", 2, same_second=False)
+    assert changed(["pure.a", "pure.b"]) == ["pure.b"]
+
+
+def test_a_purged_module_is_not_kept_alive_by_the_last_quiet_check(workspace):
+    import gc
+    import weakref
+
+    from compatreload import purge
+
+    workspace.add("pure")
+    aged(workspace, "pure/a.py")
+    import pure.a  # noqa: F401
+
+    quiet_checks(["pure.a"])
+    function = weakref.ref(sys.modules["pure.a"].value)  # 2.7 modules take no weak references
+    purge("pure.a")
+    gc.collect()
+    assert function() is None

@@ -234,6 +234,16 @@ def test_a_bytecode_cache_that_cannot_be_removed_is_logged(workspace, caplog):
     assert "could not remove cached bytecode %s" % blocker in caplog.text
 
 
+def test_a_bytecode_cache_removed_meanwhile_is_not_an_error(workspace, caplog):
+    """Another process may remove a cached file between the folder listing
+    and the removal: nothing to remove, nothing to log."""
+    from compatreload.bytecode import remove_files
+
+    gone = os.path.join(workspace.root, "gone.cpython-99.pyc")
+    assert remove_files([gone]) == []
+    assert "could not remove" not in caplog.text
+
+
 def test_lazy_and_foreign_entries_are_inspected_without_side_effects(workspace):
     """apipkg-style lazy modules import everything when their __dict__ is
     read, and sys.modules may hold objects that are not modules at all."""
