@@ -15,6 +15,7 @@ import types
 
 from .changes import changed_sources
 from .errors import SourceChangedError
+from .graph import read_import_lines
 from .origins import source_file
 from .reloading import Prefixes, deep_reload
 
@@ -39,8 +40,10 @@ class Watcher(object):
     """Watches *names* (module names or package prefixes; None: every
     loaded module outside the standard library, site-packages and
     compatreload itself), minus *exclude*. The baseline is taken when it
-    is made. With *settle_polls* N, a change is reloaded only when N more
-    polls saw the same changed files with the same content. ``check()`` looks once; ``start()`` looks every *interval*
+    is made, and the import lines of every loaded source are read then
+    (see read_import_lines). With *settle_polls* N, a change is reloaded
+    only when N more polls saw the same changed files with the same
+    content. ``check()`` looks once; ``start()`` looks every *interval*
     seconds in a daemon thread until ``stop()``; as a context manager it
     starts and stops."""
 
@@ -56,7 +59,9 @@ class Watcher(object):
         self.stopping = threading.Event()
         self.thread = None
         self.roots = library_roots()
-        changed_sources(self.watched())  # the baseline
+        watched = self.watched()
+        changed_sources(watched)  # the baseline
+        read_import_lines(set(watched))
 
     def __enter__(self):
         if self.thread is None:

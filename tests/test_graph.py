@@ -110,6 +110,8 @@ def test_an_import_in_a_block_or_after_a_colon_makes_the_whole_file_parsed():
             ("import os; import json\n", True, "json", None),
             ("# a comment \\\nimport json\n", True, "json", None),
             ('"""\nimport shelve\n"""\nimport json\n', True, "json", None),
+            ('"""Doc: see `from . import x`; or `import y`."""\nimport json\n', True, "json", None),
+            ("if True: from os import path\nimport json\n", False, "json", None),
         ]:
             path = write_module(folder, text)
             lines = graph.lines_of(path)

@@ -190,3 +190,20 @@ def test_a_file_saved_while_the_reload_reads_it_is_rolled_back_and_retried(works
     assert calls.calls == [] and sys.modules["pure.c"] is old_c
     assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
     assert sys.modules["pure.c"].value() == "c@1>b@2>a@2"
+
+
+def test_a_watcher_reads_the_import_lines_when_it_is_made(workspace, monkeypatch):
+    """So that the first reload a server runs does not read every loaded
+    source: after Watcher(), planning a reload reads no file."""
+    from compatreload import deep_reload, graph
+
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    Watcher(["pure"])
+
+    def no_reading(path, mode="r"):
+        raise AssertionError("read %s to plan a reload" % path)
+
+    monkeypatch.setattr(graph, "open", no_reading, raising=False)
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a", "pure.b", "pure.c"]
