@@ -3,13 +3,16 @@
 Kinds (spec["kind"]):
 - reload-floor: import the package, then a bare importlib.reload loop over
   spec["order"] (what deep_reload runs, found beforehand by a dry run in
-  another process). Never imports compatreload.
-- reload-tool: import the package and compatreload, then deep_reload(target);
-  reports the phases and the stale references left (the invariant).
+  another process), ROUNDS times: their median. Never imports compatreload.
+- reload-tool: import the package and compatreload, then deep_reload(target):
+  the first call (phases, stale references left: the invariant), then
+  ROUNDS more calls: their median is the steady state.
 - reload-superreload / reload-deepreload / reload-reimport: the peers on the
   same target, where they are installed.
-- changed-floor / changed-tool / changed-ipython: N modules loaded, nothing
-  changed: a bare os.stat loop, compatreload.changed(), IPython's autoreload check.
+- changed-floor / changed-tool / changed-ipython: N modules loaded (files
+  older than 2 s, see run.py), nothing changed: a bare os.stat loop,
+  compatreload.changed(), IPython's autoreload check; the median of ROUNDS
+  checks after a first one.
 - memory: 100 deep_reloads of the package; old versions alive after gc, RSS growth."""
 import gc
 import importlib
@@ -46,13 +49,27 @@ def stale_references(package):
     return stale
 
 
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+#: In-process repetitions: the floor loop and the tool's steady-state call
+#: each run this many times; their median is the process's figure.
+ROUNDS = 3
+
+
 def reload_floor(spec):
     load(spec)
     reload = importlib.reload if sys.version_info >= (3, 4) else reload_builtin()
-    started = clock()
-    for name in spec["order"]:
-        reload(sys.modules[name])
-    return {"seconds": clock() - started}
+    times = []
+    for _ in range(ROUNDS):
+        started = clock()
+        for name in spec["order"]:
+            reload(sys.modules[name])
+        times.append(clock() - started)
+    return {"seconds": median(times)}
 
 
 def reload_builtin():
@@ -70,15 +87,19 @@ def reload_tool(spec):
     ran = compatreload.deep_reload(spec["target"])
     seconds = clock() - started
     phases, stale = dict(reloading.last_phases), stale_references(spec["package"])
-    started = clock()
-    compatreload.deep_reload(spec["target"])
-    warm = clock() - started
+    warm = []
+    for _ in range(ROUNDS):
+        started = clock()
+        compatreload.deep_reload(spec["target"])
+        warm.append(clock() - started)
+    warm_phases = dict(reloading.last_phases)
     namespace_size = sum(len(vars(m)) for m in list(sys.modules.values()) if isinstance(m, types.ModuleType))
     return {
         "seconds": seconds,
-        "warm": warm,
+        "warm": median(warm),
         "ran": len(ran),
         "phases": phases,
+        "warm_phases": warm_phases,
         "stale": stale,
         "namespace_size": namespace_size,
     }
@@ -112,23 +133,35 @@ def reload_peer(spec):
     return {"seconds": clock() - started, "stale": stale_references(spec["package"]), "error": None}
 
 
+def timed_checks(check):
+    """Median of ROUNDS calls of *check*, after one untimed call (the baseline)."""
+    check()
+    times = []
+    for _ in range(ROUNDS):
+        started = clock()
+        check()
+        times.append(clock() - started)
+    return {"seconds": median(times)}
+
+
 def changed_floor(spec):
-    modules = load(spec)
-    paths = [m.__file__ for m in modules]
-    started = clock()
-    for path in paths:
-        os.stat(path)
-    return {"seconds": clock() - started}
+    paths = [m.__file__ for m in load(spec)]
+
+    def check():
+        for path in paths:
+            os.stat(path)
+
+    return timed_checks(check)
 
 
 def changed_tool(spec):
     load(spec)
     import compatreload
 
-    compatreload.changed(spec["modules"])  # the baseline
-    started = clock()
-    found = compatreload.changed(spec["modules"])
-    return {"seconds": clock() - started, "found": len(found)}
+    def check():
+        assert compatreload.changed(spec["modules"]) == []
+
+    return timed_checks(check)
 
 
 def changed_ipython(spec):
@@ -136,10 +169,7 @@ def changed_ipython(spec):
     from IPython.extensions.autoreload import ModuleReloader
 
     reloader = ModuleReloader()
-    reloader.check(check_all=True)  # the baseline
-    started = clock()
-    reloader.check(check_all=True)
-    return {"seconds": clock() - started}
+    return timed_checks(lambda: reloader.check(check_all=True))
 
 
 def rss_kib():
