@@ -25,16 +25,30 @@ sys.path.insert(0, HERE)
 import synth  # noqa: E402
 
 
-def run_worker(spec):
+def run_worker(spec, timeout=None):
+    """The worker's JSON answer; None if it ran longer than *timeout* seconds
+    (it is killed). Popen and polling: 2.7 has no subprocess timeout."""
     handle, path = tempfile.mkstemp(suffix=".json")
     with os.fdopen(handle, "w") as stream:
         json.dump(spec, stream)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    output = tempfile.TemporaryFile()
     try:
-        output = subprocess.check_output([sys.executable, os.path.join(HERE, "worker.py"), path], env=env)
+        process = subprocess.Popen([sys.executable, os.path.join(HERE, "worker.py"), path], env=env, stdout=output)
+        deadline = None if timeout is None else time.time() + timeout
+        while process.poll() is None:
+            if deadline is not None and time.time() > deadline:
+                process.kill()
+                process.wait()
+                return None
+            time.sleep(0.05)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, "worker.py %s" % spec["kind"])
+        output.seek(0)
+        return json.loads(output.read().decode("utf-8").strip().splitlines()[-1])
     finally:
+        output.close()
         os.remove(path)
-    return json.loads(output.decode("utf-8").strip().splitlines()[-1])
 
 
 def median(values):
@@ -55,7 +69,7 @@ def installed(module):
     return subprocess.call([sys.executable, "-c", "import " + module], stderr=open(os.devnull, "w")) == 0
 
 
-def reload_rows(folder, shape, size, repeat, peers):
+def reload_rows(folder, shape, size, repeat, peers, peer_timeout):
     package = synth.generate(folder, shape, size)
     spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size)}
     rows = []
@@ -75,11 +89,15 @@ def reload_rows(folder, shape, size, repeat, peers):
             "floor": median(floors), "floor_spread": spread(floors),
             "tool": median(seconds), "tool_spread": spread(seconds),
             "warm": median(warm), "warm_spread": spread(warm),
-            "phases": phases, "warm_phases": warm_phases, "stale": tools[0]["stale"], "namespace_size": tools[0]["namespace_size"],
+            "phases": phases, "warm_phases": warm_phases, "stale": tools[0]["stale"],
+            "not_reexecuted": tools[0]["not_reexecuted"], "namespace_size": tools[0]["namespace_size"],
         }
         for peer in peers:
-            result = run_worker(dict(spec, kind="reload-" + peer))
-            row.setdefault("peers", []).append((peer, result["seconds"], result["stale"], result["error"]))
+            result = run_worker(dict(spec, kind="reload-" + peer), timeout=peer_timeout)
+            if result is None:
+                result = {"seconds": peer_timeout, "stale": -1, "not_reexecuted": -1, "error": "killed after %d s" % peer_timeout}
+            row.setdefault("peers", []).append(
+                (peer, result["seconds"], result["stale"], result["not_reexecuted"], result["error"]))
         rows.append(row)
     return rows
 
@@ -133,11 +151,17 @@ def markdown(reloads, changes, memory_result):
     peer_rows = [(row, peer) for row in reloads for peer in row.get("peers", ())]
     if peer_rows:
         lines += ["", "## Peers (same graph, same target; one run each)", "",
-                  "| shape | modules | target | peer | time | stale refs left | failed with | deep_reload | stale refs left |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for row, (peer, seconds, stale, error) in peer_rows:
-            lines.append("| %s | %d | %s | %s | %s | %d | %s | %s | %d |" % (
-                row["shape"], row["size"], row["target"], peer, ms(seconds), stale, error or "-", ms(row["tool"]), row["stale"]))
+                  "Stale refs: bindings to an object that is no longer its module's current one; not re-executed: "
+                  "modules of the plan (the target and its dependents) that still hold their old functions, so "
+                  "whatever they computed at import time is stale.", "",
+                  "| shape | modules | target | peer | time | stale refs left | not re-executed | failed with | deep_reload, first call | stale refs left | not re-executed |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for row, (peer, seconds, stale, missed, error) in peer_rows:
+            unknown = stale < 0  # killed: nothing to count
+            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %d | %d of %d |" % (
+                row["shape"], row["size"], row["target"], peer, ">" + ms(seconds) if unknown else ms(seconds),
+                "-" if unknown else stale, "-" if unknown else "%d of %d" % (missed, row["ran"]), error or "-",
+                ms(row["tool"]), row["stale"], row["not_reexecuted"], row["ran"]))
     lines += ["", "## changed(), nothing changed", "",
               "Files older than 2 s (not racy); per process the median of 3 checks after a first one.", "",
               "| modules | os.stat floor | changed() | ratio | IPython autoreload check |", "|---|---|---|---|---|"]
@@ -161,19 +185,20 @@ def main():
     parser.add_argument("--changed-sizes", default="2000,10000")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--memory-rounds", type=int, default=100)
+    parser.add_argument("--peer-timeout", type=int, default=60, help="seconds before a peer's run is killed")
     parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
     options = parser.parse_args()
     peers = []
     if sys.version_info >= (3, 11) and installed("IPython"):
         peers = ["superreload", "deepreload"]
     elif sys.version_info[0] == 2 and installed("reimport"):
-        peers = ["reimport"]
+        peers = ["reimport", "reimport-plan"]
     folder = tempfile.mkdtemp(prefix="compatreload-bench-")
     try:
         reloads = []
         for size in [int(size) for size in options.sizes.split(",")]:
             for shape in options.shapes.split(","):
-                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else []))
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else [], options.peer_timeout))
                 print("done: %s %d" % (shape, size), file=sys.stderr)
         changes = dict((int(size), changed_rows(folder, int(size), options.repeat)) for size in options.changed_sizes.split(","))
         package = synth.generate(folder, "fanout", 1000, package="memory_1000")

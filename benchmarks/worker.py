@@ -8,7 +8,9 @@ Kinds (spec["kind"]):
   the first call (phases, stale references left: the invariant), then
   ROUNDS more calls: their median is the steady state.
 - reload-superreload / reload-deepreload / reload-reimport: the peers on the
-  same target, where they are installed.
+  same target, where they are installed (superreload is driven over the
+  plan, module by module); reload-reimport-plan: reimport given every
+  module of the plan at once (reimport alone re-executes only the target).
 - changed-floor / changed-tool / changed-ipython: N modules loaded (files
   older than 2 s, see run.py), nothing changed: a bare os.stat loop,
   compatreload.changed(), IPython's autoreload check; the median of ROUNDS
@@ -60,6 +62,20 @@ def median(values):
 ROUNDS = 3
 
 
+def work_functions(spec):
+    """The code object of each planned module's work(): a module executed
+    again compiles a new one (peers that patch old functions in place give
+    them the new code, so the code object tells, not the function)."""
+    return [vars(sys.modules[name])["work"].__code__ for name in spec["order"]]
+
+
+def not_reexecuted(spec, before):
+    """How many modules of the plan (the target and every dependent) still
+    run the code they ran before: never executed again, so whatever they
+    computed at import time from their dependencies is stale."""
+    return sum(old is new for old, new in zip(before, work_functions(spec)))
+
+
 def reload_floor(spec):
     load(spec)
     reload = importlib.reload if sys.version_info >= (3, 4) else reload_builtin()
@@ -83,9 +99,11 @@ def reload_tool(spec):
     import compatreload
     from compatreload import reloading
 
+    before = work_functions(spec)
     started = clock()
     ran = compatreload.deep_reload(spec["target"])
     seconds = clock() - started
+    missed = not_reexecuted(spec, before)
     phases, stale = dict(reloading.last_phases), stale_references(spec["package"])
     warm = []
     for _ in range(ROUNDS):
@@ -101,6 +119,7 @@ def reload_tool(spec):
         "phases": phases,
         "warm_phases": warm_phases,
         "stale": stale,
+        "not_reexecuted": missed,
         "namespace_size": namespace_size,
     }
 
@@ -119,18 +138,27 @@ def reload_peer(spec):
 
         def run():
             deepreload.reload(sys.modules[spec["target"]])
-    else:
+    elif kind == "reload-reimport":
         import reimport
 
         def run():
             reimport.reimport(sys.modules[spec["target"]])
+    else:  # reimport given every module of the plan: the same work as deep_reload
+        import reimport
 
+        def run():
+            reimport.reimport(*[sys.modules[name] for name in spec["order"]])
+
+    before = work_functions(spec)
     started = clock()
+    error = None
     try:
         run()
-    except Exception as error:  # a peer that fails on a graph is a result
-        return {"seconds": clock() - started, "stale": stale_references(spec["package"]), "error": type(error).__name__}
-    return {"seconds": clock() - started, "stale": stale_references(spec["package"]), "error": None}
+    except Exception as failure:  # a peer that fails on a graph is a result
+        error = type(failure).__name__
+    seconds = clock() - started
+    return {"seconds": seconds, "stale": stale_references(spec["package"]), "error": error,
+            "not_reexecuted": not_reexecuted(spec, before)}
 
 
 def timed_checks(check):
@@ -205,6 +233,7 @@ KINDS = {
     "reload-superreload": reload_peer,
     "reload-deepreload": reload_peer,
     "reload-reimport": reload_peer,
+    "reload-reimport-plan": reload_peer,
     "changed-floor": changed_floor,
     "changed-tool": changed_tool,
     "changed-ipython": changed_ipython,
