@@ -289,13 +289,13 @@ def import_tokens(path):
     return lines_of(path).tokens
 
 
-def suspects_index(paths):
-    """For the modules *paths* (name -> source path): which may import a
+def suspects_index(lines):
+    """For the modules *lines* (name -> ImportLines): which may import a
     module named ...X (by X's last component), and which import
     relatively from a package P (by every ancestor package P)."""
     by_tail, by_package = collections.defaultdict(set), collections.defaultdict(set)
-    for name, path in paths.items():
-        tokens = import_tokens(path)
+    for name, module_lines in lines.items():
+        tokens = module_lines.tokens
         for token in tokens:
             by_tail[token].add(name)
         if "." in tokens:
@@ -316,11 +316,12 @@ def may_import(name, tokens, tails, packages):
     return False
 
 
-def statements_of(path):
-    """The ImportStatements of the source file at *path*, as it is now;
-    NO_STATEMENTS if it cannot be read. From the import lines alone when
-    they are complete (see ImportLines), else from the whole file."""
-    lines = lines_of(path)
+def statements_of(path, lines=None):
+    """The ImportStatements of the source file at *path*, as it is now (or
+    as it was when its ImportLines *lines* were read); NO_STATEMENTS if it
+    cannot be read. From the import lines alone when they are complete
+    (see ImportLines), else from the whole file."""
+    lines = lines_of(path) if lines is None else lines
     if lines is NO_LINES:
         return NO_STATEMENTS
     if not lines.complete:
@@ -436,10 +437,10 @@ def held_modules(module_name, module):
     return held
 
 
-def dependencies(name, module, path, held):
-    """Names of the loaded modules *module* (loaded from *path*, holding
-    the modules *held*) depends on."""
-    depends = held | resolve(module, statements_of(path))[0]
+def dependencies(name, module, path, lines, held):
+    """Names of the loaded modules *module* (loaded from *path*, whose
+    ImportLines are *lines*, holding the modules *held*) depends on."""
+    depends = held | resolve(module, statements_of(path, lines))[0]
     depends.discard(name)
     return depends
 
@@ -449,6 +450,7 @@ class LoadedModules(object):
     to look for the modules that may depend on a given one.
 
     sources: name -> source path of every loaded module that has one;
+    lines: name -> the ImportLines of that source, read once per reload;
     held: name -> held_modules() of every loaded module;
     holders: the reverse of held; by_tail, by_package: see suspects_index()."""
 
@@ -464,7 +466,8 @@ class LoadedModules(object):
         for name, modules in self.held.items():
             for module_name in modules:
                 self.holders[module_name].add(name)
-        self.by_tail, self.by_package = suspects_index(self.sources)
+        self.lines = dict((name, lines_of(path)) for name, path in self.sources.items())
+        self.by_tail, self.by_package = suspects_index(self.lines)
 
     def suspects(self, name):
         """The loaded modules that may depend on module *name*: those that
@@ -483,7 +486,7 @@ class LoadedModules(object):
 
         def depends(name):
             if name not in graph:
-                graph[name] = dependencies(name, sys.modules[name], paths[name], self.held[name])
+                graph[name] = dependencies(name, sys.modules[name], paths[name], self.lines[name], self.held[name])
             return graph[name]
 
         found, pending = set(), list(targets)
