@@ -278,3 +278,18 @@ def test_a_target_given_twice_runs_once(workspace):
     import pure.b
 
     assert deep_reload([pure.b.a, "pure.a", ("pure.a")]) == ["pure.a", "pure.b"]
+
+
+def test_imports_after_a_colon_or_a_continuation_are_dependencies(workspace):
+    """Constants taken by `try: from x import y` or by a backslashed `from x \\`
+    line: nothing in the namespace names their module, only the source does."""
+    workspace.add("pure")
+    workspace.write("pure", "guarded.py", "try: from pure.a import TAG\nexcept ImportError: TAG = None\n")
+    workspace.write("pure", "continued.py", "from pure.a \\\n    import TAG\n")
+    import guarded  # noqa: F401
+    import continued  # noqa: F401
+
+    assert deep_reload("pure.a") == ["pure.a", "continued", "guarded"]
+    workspace.set_version("pure", "pure/a.py", 2)
+    deep_reload("pure.a")
+    assert module("guarded").TAG == module("continued").TAG == "a@2"

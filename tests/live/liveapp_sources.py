@@ -45,12 +45,19 @@ def sources(version, broken=False):
         "liveapp/helpers.py": 'def stamp():\n    return "helpers@%d"\n' % version,
         "liveapp/templates.py": 'def render(body):\n    return "%%s|templates@%d" %% body\n' % version,
         "liveapp/handlers.py": (
-            "from liveapp import templates\nfrom liveapp.helpers import stamp\n\n\n"
-            'def index(environ):\n    return templates.render("handlers@%d|" + stamp())\n' % version
+            "import time\n\nfrom liveapp import templates\nfrom liveapp.helpers import stamp\n\n"
+            "LOADED_AT = time.time()  # when this version started to serve\n\n\n"
+            'def index(environ):\n    return templates.render("handlers@%d|" + stamp()) + "|loaded=%%.6f" %% LOADED_AT\n'
+            % version
             + ("def broken(:\n" if broken else "")
         ),
         "liveapp/routes.py": 'from liveapp import handlers\n\nROUTES = {"/": handlers.index}\n',
     }
+
+
+def loaded_at(body):
+    """When the worker that answered started to serve the handlers' version."""
+    return float(body.partition("|loaded=")[2].partition("|")[0])
 
 
 def versions_in(body):

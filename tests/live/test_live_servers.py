@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from liveapp_sources import WSGI, sources, versions_in
+from liveapp_sources import WSGI, loaded_at, sources, versions_in
 
 try:
     from urllib.request import urlopen
@@ -23,6 +23,7 @@ except ImportError:  # Python 2
 HERE = os.path.dirname(os.path.abspath(__file__))
 EDITS = 100
 INTERVAL = 0.1  # the watchers' poll interval, seconds
+SLACK = 0.05  # seconds: the polls' own work and thread switches, see the gunicorn test
 
 
 class LiveApp(object):
@@ -161,19 +162,19 @@ def test_gunicorn_workers_each_pick_up_every_edit_without_restarting():
         load, stop_file, out_file = start_load(port, app.root)
 
         def served_by_all(version):
-            edited, updated = time.time(), set()
+            edited, updated = time.time(), {}
 
             def all_updated():
                 body = get(port)
                 if versions_in(body).get("handlers") == version:
-                    updated.add(pid_of(body))
-                return updated == workers
+                    updated[pid_of(body)] = loaded_at(body)
+                return set(updated) == workers
 
             try:
                 wait_for(all_updated, 10, "version %d served by every worker" % version)
             except AssertionError:
                 raise AssertionError("version %d: updated workers %s of %s" % (version, sorted(updated), sorted(workers)))
-            times.append(time.time() - edited)
+            times.append(max(updated.values()) - edited)
 
         last_good = edit_all(app, served_by_all, lambda version: time.sleep(3 * INTERVAL))
         summary = stop_load(load, stop_file, out_file)
@@ -182,12 +183,16 @@ def test_gunicorn_workers_each_pick_up_every_edit_without_restarting():
         final = set()
         wait_for(lambda: final.add(pid_of(get(port))) or final == workers, 30, "the same 3 workers at the end")
         assert server.poll() is None
-        # Within two poll intervals (settle_polls=1), plus the reload itself and the time for a
-        # request to reach each worker; the first reload of a process also reads every loaded
-        # module's import lines (and PyPy's JIT is cold), so it is reported, not bounded.
-        assert max(times[1:]) <= 2 * INTERVAL + 1.0, times
+        # Each worker's new handlers record when they were executed: from the edit to the
+        # last worker's, within two poll intervals (settle_polls=1: the change must be seen
+        # by two polls) plus SLACK for the polls' own work and a thread switch under load.
         report("gunicorn", summary, {"reloads": EDITS - EDITS // 10, "rollbacks": EDITS // 10}, time.time() - started)
-        sys.stdout.write("edit to every worker: first %.3f s, then at most %.3f s\n" % (times[0], max(times[1:])))
+        ordered = sorted(times)
+        sys.stdout.write(
+            "edit to serving in every worker: median %.3f s, max %.3f s (first edit %.3f s)\n"
+            % (ordered[len(ordered) // 2], ordered[-1], times[0])
+        )
+        assert max(times) <= 2 * INTERVAL + SLACK, times
     finally:
         server.terminate()
         server.wait()
