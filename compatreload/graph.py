@@ -289,20 +289,45 @@ def import_tokens(path):
     return lines_of(path).tokens
 
 
-def suspects_index(lines):
-    """For the modules *lines* (name -> ImportLines): which may import a
-    module named ...X (by X's last component), and which import
-    relatively from a package P (by every ancestor package P)."""
-    by_tail, by_package = collections.defaultdict(set), collections.defaultdict(set)
-    for name, module_lines in lines.items():
-        tokens = module_lines.tokens
-        for token in tokens:
-            by_tail[token].add(name)
-        if "." in tokens:
-            parts = name.split(".")
-            for end in range(1, len(parts)):
-                by_package[".".join(parts[:end])].add(name)
-    return by_tail, by_package
+def ancestor_packages(name):
+    parts = name.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
+class SuspectsIndex(object):
+    """For the loaded modules: which may import a module named ...X (by_tail,
+    by X's last component), and which import relatively from a package P
+    (by_package, by every ancestor package P). Kept between reloads and
+    updated only for the modules whose ImportLines are another object
+    (another file version or path, loaded or unloaded since)."""
+
+    def __init__(self):
+        self.indexed = {}  # name -> the ImportLines indexed for it
+        self.by_tail = collections.defaultdict(set)
+        self.by_package = collections.defaultdict(set)
+
+    def update(self, lines):
+        """Make the index that of *lines* (name -> ImportLines)."""
+        for name in [name for name in self.indexed if name not in lines]:
+            self.index(name, self.indexed.pop(name), set.discard)
+        for name, module_lines in lines.items():
+            indexed = self.indexed.get(name)
+            if indexed is not module_lines:
+                if indexed is not None:
+                    self.index(name, indexed, set.discard)
+                self.index(name, module_lines, set.add)
+                self.indexed[name] = module_lines
+
+    def index(self, name, module_lines, change):
+        for token in module_lines.tokens:
+            change(self.by_tail[token], name)
+        if "." in module_lines.tokens:
+            for package in ancestor_packages(name):
+                change(self.by_package[package], name)
+
+
+#: The process's SuspectsIndex, updated by every deep_reload (under the import lock).
+SUSPECTS = SuspectsIndex()
 
 
 def may_import(name, tokens, tails, packages):
@@ -311,8 +336,7 @@ def may_import(name, tokens, tails, packages):
     if tokens & tails:
         return True
     if "." in tokens:
-        parts = name.split(".")
-        return any(".".join(parts[:end]) in packages for end in range(1, len(parts)))
+        return any(package in packages for package in ancestor_packages(name))
     return False
 
 
@@ -452,7 +476,7 @@ class LoadedModules(object):
     sources: name -> source path of every loaded module that has one;
     lines: name -> the ImportLines of that source, read once per reload;
     held: name -> held_modules() of every loaded module;
-    holders: the reverse of held; by_tail, by_package: see suspects_index()."""
+    holders: the reverse of held; by_tail, by_package: see SuspectsIndex."""
 
     def __init__(self):
         self.sources, self.held = {}, {}
@@ -467,7 +491,8 @@ class LoadedModules(object):
             for module_name in modules:
                 self.holders[module_name].add(name)
         self.lines = dict((name, lines_of(path)) for name, path in self.sources.items())
-        self.by_tail, self.by_package = suspects_index(self.lines)
+        SUSPECTS.update(self.lines)
+        self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
 
     def suspects(self, name):
         """The loaded modules that may depend on module *name*: those that
