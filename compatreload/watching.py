@@ -11,6 +11,7 @@ import os
 import sys
 import sysconfig
 import threading
+import timeit
 import types
 
 from .changes import changed_sources
@@ -146,8 +147,13 @@ class Watcher(object):
         return self
 
     def run(self):
-        while not self.stopping.wait(self.interval):
+        # Polls start every *interval* seconds (not *interval* after the end
+        # of the previous check), so that with settle_polls=N an edit is
+        # reloaded within N+1 intervals plus one check and the reload itself.
+        due = timeit.default_timer() + self.interval
+        while not self.stopping.wait(max(0.0, due - timeit.default_timer())):
             self.check()
+            due = max(due + self.interval, timeit.default_timer())
 
     def stop(self, timeout=None):
         """Stop the thread and wait for it; a watcher may start again."""

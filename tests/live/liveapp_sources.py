@@ -8,11 +8,22 @@ excluded from reloading; its `routes` binding is rebound instead."""
 WSGI = '''\
 import json
 import os
+import time
 
 import compatreload
 from liveapp import routes
 
-STATS = {"reloads": 0, "rollbacks": 0}
+STATS = {"reloads": 0, "rollbacks": 0, "timed": []}
+
+
+class TimedWatcher(compatreload.Watcher):
+    """Records when each poll started and ended, and whether it reloaded."""
+
+    def check(self):
+        started = time.time()
+        reloaded = compatreload.Watcher.check(self)
+        STATS["timed"].append((started, time.time(), bool(reloaded)))
+        return reloaded
 
 
 def on_reload(reloaded, error):
@@ -31,9 +42,8 @@ def application(environ, start_response):
 
 
 def start_watching(interval):
-    return compatreload.watch(
-        ["liveapp"], interval=interval, callback=on_reload, exclude=["liveapp.wsgi"], settle_polls=1
-    )
+    watcher = TimedWatcher(["liveapp"], interval=interval, callback=on_reload, exclude=["liveapp.wsgi"], settle_polls=1)
+    return watcher.start()
 '''
 
 
