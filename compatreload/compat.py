@@ -75,6 +75,24 @@ else:
         return [plain] + [plain[: -len(".pyc")] + ".opt-%d.pyc" % level for level in (1, 2)]
 
 
+#: The key under which outlive_namespace() stores a module in its namespace.
+KEEPALIVE_KEY = "__compatreload_module__"
+
+
+def outlive_namespace(module, namespace):
+    """Keep *module* alive as long as its *namespace* is in use.
+
+    2.x sets every value of a module's namespace to None when the module
+    object is freed, even while functions still run with that namespace as
+    their globals (a callback stored anywhere, a thread mid-call): the old
+    code of a reloaded or purged module would fail. So on 2.x the namespace
+    refers to its module: a cycle the garbage collector frees once nothing
+    else uses the namespace. 3.x (PEP 442) leaves namespaces alone:
+    nothing to do."""
+    if PY2:
+        namespace[KEEPALIVE_KEY] = module
+
+
 def restore_mtime(path, stat_result):
     """Set *path*'s access and modification times back to *stat_result*'s,
     to the nanosecond where the interpreter has st_mtime_ns (3.3+)."""

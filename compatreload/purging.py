@@ -1,11 +1,12 @@
 """purge(): unload a module (and its submodules) so the next import runs
 the source as it is on disk now."""
 import sys
+import types
 import warnings
 
 from .bytecode import discard_cached_bytecode
 from .changes import forget_snapshot
-from .compat import invalidate_caches, string_types
+from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
 from .locking import import_lock
 from .origins import EXTENSION, kind_of, module_namespace, parent_and_tail, source_file
@@ -83,6 +84,8 @@ def purge(name, submodules=True):
             detach_from_parent(name, unloaded[0][1])
         for key, module in unloaded:
             forget_module(key, module)
+            if isinstance(module, types.ModuleType):
+                outlive_namespace(module, module_namespace(module))
         forget_snapshot()  # it holds the module objects of the last quiet check
         invalidate_caches()
     return removed

@@ -10,7 +10,7 @@ import warnings
 
 from .bytecode import discard_cached_bytecode
 from .changes import digest_of, executed_digest, record_executed
-from .compat import invalidate_caches, string_types
+from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
 from .locking import import_lock
@@ -277,6 +277,9 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                 rebound = rebinder.run(rebinding_candidates(loaded, old_modules, transaction), old_modules)
                 log.debug("rebound %d bindings", len(rebound))
             clock.lap("rebinding")
+        for name, module in old_modules.items():
+            if sys.modules.get(name) is not module:
+                outlive_namespace(module, module_namespace(module))
         for name, path, stat, data in finder.sources:
             record_executed(name, sys.modules[name], path, stat, data)
         discard_cached_bytecode(*[source[1] for source in finder.sources])

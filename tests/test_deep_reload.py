@@ -293,3 +293,42 @@ def test_imports_after_a_colon_or_a_continuation_are_dependencies(workspace):
     workspace.set_version("pure", "pure/a.py", 2)
     deep_reload("pure.a")
     assert module("guarded").TAG == module("continued").TAG == "a@2"
+
+
+def test_old_code_held_elsewhere_keeps_its_own_globals(workspace):
+    """A callback kept where no rebinding looks (a list) still runs the old
+    code with the old module's globals: on 2.x a freed module sets its
+    namespace's values to None, so the old module must outlive its users."""
+    workspace.add("pure")
+    import pure.a
+
+    registry = [pure.a.value]
+    del pure.a
+    workspace.set_version("pure", "pure/a.py", 2)
+    deep_reload("pure.a")
+    gc.collect()
+    assert registry[0]() == "a@1" and module("pure.a").value() == "a@2"
+
+
+def test_old_code_of_a_purged_module_keeps_its_own_globals(workspace):
+    from compatreload import purge
+
+    workspace.add("pure")
+    import pure.a
+
+    registry = [pure.a.value]
+    del pure.a
+    purge("pure")
+    gc.collect()
+    assert registry[0]() == "a@1"
+
+
+def test_an_old_namespace_nothing_uses_is_freed(workspace):
+    workspace.add("pure")
+    import pure.a
+
+    old_function = weakref.ref(pure.a.value)
+    del pure.a
+    deep_reload("pure.a")
+    gc.collect()
+    assert old_function() is None
