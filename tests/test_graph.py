@@ -20,7 +20,7 @@ def statements_of_text(text):
 
 def test_a_broken_file_still_shows_its_imports():
     statements = statements_of_text(
-        "import os\nfrom json import (dumps,\n    loads)\nimport (\ndef broken(:\n    from . import sibling\n"
+        "X = 1\nimport os\nfrom json import (dumps,\n    loads)\nimport (\ndef broken(:\n    from . import sibling\n"
     )
     assert ("os", False) in statements.imports
     assert (0, "json", (("dumps", "dumps"), ("loads", "loads"))) in statements.froms
@@ -132,3 +132,9 @@ def test_the_suspects_index_follows_edits_and_unloads():
     index.update({"app.b": graph.ImportLines(b"import other\n")})  # a unloaded, b edited back
     assert not index.by_tail["tail"] and not index.by_package["app"]
     assert index.by_tail["other"] == set(["app.b"])
+
+
+def test_salvage_keeps_the_imports_among_other_lines():
+    tree = graph.salvage(b"x = (\ndef broken(:\n    pass\nimport os\ny = 2\nfrom json import dumps\n")
+    statements = graph.collect(tree.body)
+    assert statements.imports == (("os", False),) and statements.froms == ((0, "json", (("dumps", "dumps"),)),)
