@@ -33,7 +33,7 @@ def discard_cached_bytecode(*sources):
             present = set(os.listdir(os.path.dirname(cached_bytecode_paths(group[0])[0])))
         except OSError:
             continue  # no cache folder: nothing was cached
-        paths = [path for source in group for path in cached_bytecode_paths(source) if present]
+        paths = [path for source in group for path in cached_bytecode_paths(source)]
         removed.extend(remove_files(path for path in paths if os.path.basename(path) in present))
     return removed
 

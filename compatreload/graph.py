@@ -284,11 +284,6 @@ def lines_of(path):
     return per_file_version(_lines, path, ImportLines, NO_LINES)
 
 
-def import_tokens(path):
-    """The names on the import lines of the file at *path* (see ImportLines)."""
-    return lines_of(path).tokens
-
-
 def ancestor_packages(name):
     parts = name.split(".")
     return [".".join(parts[:end]) for end in range(1, len(parts))]

@@ -6,10 +6,9 @@ finds each at its original file, even if sys.path now has another file of
 that name first, and its loader compiles the source as it is on disk now,
 never a cached .pyc. Every other import goes on as usual."""
 import contextlib
+import os
 import sys
 import types
-
-import os
 
 from .changes import read_source
 from .compat import PY2, exec_code

@@ -18,7 +18,7 @@ import warnings
 
 from .errors import StaleBindingWarning
 from .graph import DEFINED as DISTINCT
-from .graph import import_tokens, may_import, own_names, resolve, statements_of
+from .graph import lines_of, may_import, own_names, resolve, statements_of
 from .origins import module_namespace, source_file
 from .transaction import MISSING
 
@@ -61,10 +61,11 @@ class Rebinder(object):
     """Applies the rule above to the loaded modules; *assign* is how a
     binding is changed (a Transaction's, so it can be undone)."""
 
-    def __init__(self, replacements, assign):
+    def __init__(self, replacements, assign, known_lines=None):
         self.replacements = dict((replacement.name, replacement) for replacement in replacements)
         self.index = distinct_objects(replacements)
         self.assign = assign
+        self.known_lines = known_lines or {}  # name -> ImportLines already read (LoadedModules.lines)
         self.rebound = []
         self.tails = frozenset(name.rpartition(".")[2] for name in self.replacements)
         self.packages = frozenset(self.replacements)
@@ -90,9 +91,12 @@ class Rebinder(object):
 
     def by_from_import(self, module_name, module, namespace):
         path = source_file(module)
-        if path is None or not may_import(module_name, import_tokens(path), self.tails, self.packages):
+        if path is None:
             return
-        for base, name, alias in resolve(module, statements_of(path))[1]:
+        lines = self.known_lines.get(module_name) or lines_of(path)
+        if not may_import(module_name, lines.tokens, self.tails, self.packages):
+            return
+        for base, name, alias in resolve(module, statements_of(path, lines))[1]:
             replacement = self.replacements.get(base)
             if replacement is None:
                 continue

@@ -273,7 +273,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                     Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
                     for name in old_modules
                 ]
-                rebinder = Rebinder(replacements, transaction.assign)
+                rebinder = Rebinder(replacements, transaction.assign, loaded.lines)
                 rebound = rebinder.run(rebinding_candidates(loaded, old_modules, transaction), old_modules)
                 log.debug("rebound %d bindings", len(rebound))
             clock.lap("rebinding")
