@@ -86,14 +86,30 @@ if not PY2:
         def exec_module(self, module):
             attach_loaded_submodules(module)
             super(FreshSourceLoader, self).exec_module(module)
+            hand_over_to_plain_loader(module, self)
 
         def get_code(self, fullname):
             return self.finder.fresh_code(fullname, self.path)
 
+    def hand_over_to_plain_loader(module, loader):
+        """Once *module* has run, make its ``__loader__`` and
+        ``__spec__.loader`` the SourceFileLoader a plain import of its file
+        gives: the fresh loader's job is done, and left in place it would
+        keep its finder (every source the reload read) alive, and run a
+        later get_code() through a finished reload."""
+        plain = importlib.machinery.SourceFileLoader(loader.name, loader.path)
+        spec = getattr(module, "__spec__", None)
+        if getattr(spec, "loader", None) is loader:
+            spec.loader = plain
+        if getattr(module, "__loader__", None) is loader:
+            module.__loader__ = plain
+
 
 class LegacyFreshSourceLoader(object):
     """The same as a PEP 302 loader, for 2.x: a new module object, executed
-    from the source as it is now; removed from sys.modules if it raises."""
+    from the source as it is now; removed from sys.modules if it raises.
+    Like 2.x's own import of a source file, it sets no ``__loader__``, so
+    pkgutil.get_data() and friends find the file's loader as before."""
 
     def __init__(self, finder, origin):
         self.finder = finder
@@ -102,7 +118,6 @@ class LegacyFreshSourceLoader(object):
     def load_module(self, fullname):
         module = self.finder.reuse.get(fullname) or types.ModuleType(fullname)
         module.__file__ = self.origin.path
-        module.__loader__ = self
         if self.origin.search_locations is None:
             module.__package__ = fullname.rpartition(".")[0]
         else:

@@ -332,3 +332,29 @@ def test_an_old_namespace_nothing_uses_is_freed(workspace):
     deep_reload("pure.a")
     gc.collect()
     assert old_function() is None
+
+
+@pytest.mark.parametrize("upgrade", [False, True])
+def test_a_reexecuted_module_carries_the_loader_a_plain_import_gives(workspace, upgrade):
+    """pkgutil.get_data() and inspect.getsource() go through the module's
+    loader: after a reload it is the kind a plain import gives (none on 2.x,
+    a SourceFileLoader on 3.x), not the reload's own, which would keep every
+    source the reload read alive."""
+    import inspect
+    import pkgutil
+
+    from compatreload.pinning import PinnedFinder
+
+    workspace.add("pure")
+    workspace.write("pure", "pure/data.txt", "payload\n")
+    import pure
+
+    plain = type(getattr(pure, "__loader__", None)), type(getattr(getattr(pure, "__spec__", None), "loader", None))
+    workspace.set_version("pure", "pure/__init__.py", 2)
+    deep_reload("pure", upgrade=upgrade)
+    reloaded = module("pure")
+    assert (type(getattr(reloaded, "__loader__", None)), type(getattr(getattr(reloaded, "__spec__", None), "loader", None))) == plain
+    assert pkgutil.get_data("pure", "data.txt").strip() == b"payload"
+    assert "@2" in inspect.getsource(reloaded)
+    gc.collect()
+    assert not [item for item in gc.get_objects() if isinstance(item, PinnedFinder)]
