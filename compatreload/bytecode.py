@@ -1,13 +1,15 @@
-"""Never run stale bytecode.
+"""Never run stale bytecode, never show stale source.
 
 A .pyc is trusted when the source's mtime in whole seconds (and, on 3.x,
 its size) match what the .pyc recorded, so a same-size edit made within
 the same second as the import would run the old code. compatreload
 therefore compiles re-executed modules from their source, and removes the
 cached bytecode of every module it unloads so the next plain import
-recompiles too."""
+recompiles too. linecache (tracebacks, inspect.getsource) trusts its copy
+of a file on the same kind of evidence, so that copy is dropped too."""
 import collections
 import errno
+import linecache
 import logging
 import os
 
@@ -49,3 +51,12 @@ def remove_files(paths):
         else:
             removed.append(path)
     return removed
+
+
+def discard_cached_lines(*sources):
+    """Drop linecache's copies of the *sources* files, so that tracebacks and
+    inspect.getsource() show the source that runs now: linecache.checkcache()
+    keeps a copy whose size and mtime still match, which a same-size edit
+    within the file system's timestamp tick leaves them."""
+    for source in sources:
+        linecache.cache.pop(source, None)

@@ -4,7 +4,7 @@ import sys
 import types
 import warnings
 
-from .bytecode import discard_cached_bytecode
+from .bytecode import discard_cached_bytecode, discard_cached_lines
 from .changes import forget_snapshot
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
@@ -62,6 +62,7 @@ def forget_module(key, module):
     source = source_file(module)
     if source is not None:
         discard_cached_bytecode(source)
+        discard_cached_lines(source)
 
 
 def purge(name, submodules=True):

@@ -8,7 +8,7 @@ import timeit
 import types
 import warnings
 
-from .bytecode import discard_cached_bytecode
+from .bytecode import discard_cached_bytecode, discard_cached_lines
 from .changes import digest_of, executed_digest, record_executed
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
@@ -282,7 +282,9 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                 outlive_namespace(module, module_namespace(module))
         for name, path, stat, data in finder.sources:
             record_executed(name, sys.modules[name], path, stat, data)
-        discard_cached_bytecode(*[source[1] for source in finder.sources])
+        executed_paths = [source[1] for source in finder.sources]
+        discard_cached_bytecode(*executed_paths)
+        discard_cached_lines(*executed_paths)
         clock.lap("bookkeeping")
         clock.publish()
     log.info("reloaded %s", ", ".join(finder.executed))

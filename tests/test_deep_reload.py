@@ -358,3 +358,28 @@ def test_a_reexecuted_module_carries_the_loader_a_plain_import_gives(workspace, 
     assert "@2" in inspect.getsource(reloaded)
     gc.collect()
     assert not [item for item in gc.get_objects() if isinstance(item, PinnedFinder)]
+
+
+def test_tracebacks_and_getsource_show_the_source_that_runs(workspace):
+    """linecache keeps a file's lines while its size and mtime match, which a
+    same-size edit within the same second leaves them: after the reload, a
+    traceback and inspect.getsource() must show the new version."""
+    import inspect
+    import traceback
+
+    def failing_line(function):
+        try:
+            function()
+        except ValueError:
+            return traceback.format_exc().splitlines()[-2].strip()
+
+    workspace.add("pure")
+    workspace.write("pure", "boom.py", "def fail():\n    raise ValueError('v1')\n")
+    import boom
+
+    assert failing_line(boom.fail) == "raise ValueError('v1')"  # linecache holds version 1
+    assert "'v1'" in inspect.getsource(boom)
+    workspace.write("pure", "boom.py", "def fail():\n    raise ValueError('v2')\n", same_second=True)
+    deep_reload("boom")
+    assert failing_line(module("boom").fail) == "raise ValueError('v2')"
+    assert "'v2'" in inspect.getsource(module("boom"))

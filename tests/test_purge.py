@@ -263,3 +263,17 @@ def test_lazy_and_foreign_entries_are_inspected_without_side_effects(workspace):
 
     assert deep_reload("pure.a") == ["pure.a"]
     assert purge("pure") == sorted(["pure", "pure.a", "pure.foreign", "pure.lazy"] + py2_relative_misses())
+
+
+def test_purge_then_import_shows_the_new_source_in_tracebacks(workspace):
+    """The same for linecache as for bytecode: purged means forgotten."""
+    import inspect
+
+    workspace.add("pure")
+    import pure.a
+
+    assert '"a@1"' in inspect.getsource(pure.a)
+    workspace.set_version("pure", "pure/a.py", 2)
+    purge("pure")
+    fresh = importlib.import_module("pure.a")
+    assert fresh.value() == "a@2" and '"a@2"' in inspect.getsource(fresh)
