@@ -23,6 +23,33 @@ except ImportError:
     import imp as import_lock_module
 
 
+if PY2:
+
+    def imports_in_progress():
+        """The modules other threads are importing now: none, on 2.x, for a
+        thread holding the import lock (2.x's import holds it throughout)."""
+        return []
+
+else:
+    import _thread
+    from importlib import _bootstrap
+
+    def imports_in_progress():
+        """The modules other threads are importing now, on 3.3+ (CPython and
+        PyPy): an import holds its module's lock while it runs
+        (``importlib._bootstrap._module_locks``: name -> weak reference to a
+        lock whose ``owner`` is the importing thread's id, None when free)
+        and takes the global import lock only for moments, so a thread
+        mid-import may be waiting for whoever holds the global lock."""
+        me = _thread.get_ident()
+        busy = []
+        for name, reference in list(getattr(_bootstrap, "_module_locks", {}).items()):
+            owner = getattr(reference(), "owner", None)
+            if owner is not None and owner != me:
+                busy.append(name)
+        return busy
+
+
 def ascii_text(data):
     """ASCII bytes as the native str: the bytes themselves on 2.x, decoded on 3.x."""
     return data if PY2 else data.decode("ascii")

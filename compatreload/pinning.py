@@ -57,12 +57,13 @@ class PinnedFinder(object):
             return None
         loader = FreshSourceLoader(fullname, origin.path)
         loader.finder = self
-        return importlib.util.spec_from_file_location(
+        loader.spec = importlib.util.spec_from_file_location(
             fullname,
             origin.path,
             loader=loader,
             submodule_search_locations=origin.search_locations,
         )
+        return loader.spec
 
     def find_module(self, fullname, path=None):
         """PEP 302 (2.x)."""
@@ -78,7 +79,7 @@ if not PY2:
         """A SourceFileLoader that compiles the file as it is now and
         neither reads nor writes bytecode."""
 
-        finder = None
+        finder = spec = None  # set by PinnedFinder.find_spec
 
         def create_module(self, spec):
             return self.finder.reuse.get(spec.name)
@@ -98,10 +99,8 @@ if not PY2:
         keep its finder (every source the reload read) alive, and run a
         later get_code() through a finished reload."""
         plain = importlib.machinery.SourceFileLoader(loader.name, loader.path)
-        spec = getattr(module, "__spec__", None)
-        if getattr(spec, "loader", None) is loader:
-            spec.loader = plain
-        if getattr(module, "__loader__", None) is loader:
+        loader.spec.loader = plain  # the module's __spec__
+        if getattr(module, "__loader__", None) is loader:  # not a reused module's own
             module.__loader__ = plain
 
 

@@ -13,7 +13,7 @@ from .changes import digest_of, executed_digest, record_executed
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
-from .locking import import_lock
+from .locking import import_lock, waited_for_imports_elsewhere
 from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
 from .purging import check_module_name
@@ -209,6 +209,19 @@ def check_sources(sources, expected, old_modules):
             )
 
 
+def may_be_imported(groups, graph, loaded):
+    """A predicate: whether executing *groups* may import the module named
+    so: a module of the groups, a dependency of one, or a module not loaded
+    yet whose last name component is on the import lines of one."""
+    names, tails = set(), set()
+    for group in groups:
+        for name in group:
+            names.add(name)
+            names.update(graph.get(name, ()))
+            tails.update(loaded.lines[name].tokens)
+    return lambda name: name in names or name.rpartition(".")[2] in tails
+
+
 def rebinding_candidates(loaded, old_modules, transaction):
     """The modules that may hold an old object of a re-executed module:
     its suspects before the reload (holders and importers), the modules
@@ -242,8 +255,11 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
     names = target_names(target)
     clock = PhaseClock()
     with import_lock():
-        check_targets(names, excluded)
-        groups, graph, paths, loaded = plan(names, excluded)
+        while True:
+            check_targets(names, excluded)
+            groups, graph, paths, loaded = plan(names, excluded)
+            if not waited_for_imports_elsewhere(lambda: may_be_imported(groups, graph, loaded)):
+                break
         groups = in_import_order(groups, graph)
         clock.lap("graph")
         if dry_run:

@@ -1,11 +1,19 @@
 """deep_reload() holds the import lock: threads calling into the modules
 meanwhile never see a half-reloaded module, and reloads serialize."""
 import importlib
+import logging
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
+import pytest
+
+import compatreload
 from compatreload import deep_reload
 
 SHAPE = re.compile(r"^c@\d>b@\d>a@\d$")
@@ -66,3 +74,135 @@ def test_two_threads_reloading_serialize(workspace):
     top = sys.modules["pure.top"]
     assert top.left is sys.modules["pure.left"] and top.right is sys.modules["pure.right"]
     assert sys.modules["pure.left"].base_alias is sys.modules["pure.base"]
+
+
+IMPORTING_THREAD = """\
+from __future__ import print_function
+import sys, threading
+sys.path.insert(0, %(folder)r)
+import sync, user, compatreload
+
+importer = threading.Thread(target=lambda: __import__("slow"))
+importer.daemon = True
+importer.start()
+sync.entered.wait()  # the importer holds slow's module lock now
+with open(%(user)r, "w") as stream:
+    stream.write("import slow\\nTAG = 2\\n")
+threading.Timer(0.5, sync.go.set).start()  # then slow imports a module not loaded yet
+print(compatreload.deep_reload("user"))
+importer.join()
+print(sys.modules["user"].TAG, sys.modules["slow"].DONE)
+"""
+
+
+def write_files(folder, files):
+    for name, text in files.items():
+        with open(os.path.join(folder, name), "w") as stream:
+            stream.write(text)
+
+
+SLOW_IMPORT = {
+    "sync.py": "import threading\nentered = threading.Event()\ngo = threading.Event()\n",
+    "slow.py": "import sync\nsync.entered.set()\nsync.go.wait()\nimport fresh\nDONE = fresh.X\n",
+    "fresh.py": "X = 'done'\n",
+    "user.py": "TAG = 1\n",
+}
+
+
+def test_a_reload_needing_a_module_another_thread_is_importing_does_not_deadlock():
+    """A thread importing `slow` holds slow's module lock and, for the
+    imports inside slow, takes the global import lock; a reload that holds
+    the global lock and imports slow too must not wait for that thread
+    while holding it (3.x; on 2.x an import holds the global lock
+    throughout). Run in a child process, killed if it hangs."""
+    folder = tempfile.mkdtemp()
+    try:
+        write_files(folder, SLOW_IMPORT)
+        script = os.path.join(folder, "scenario.py")
+        write_files(folder, {"scenario.py": IMPORTING_THREAD % {"folder": folder, "user": os.path.join(folder, "user.py")}})
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(compatreload.__file__)))
+        process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 60
+        while process.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        if process.poll() is None:
+            process.kill()
+        output = process.communicate()[0].decode("utf-8")
+        assert process.returncode == 0, "the reload hung or failed:\n" + output
+        assert output.split() == ["['user']", "2", "done"], output
+    finally:
+        shutil.rmtree(folder)
+
+
+NEED_3X_LOCKS = pytest.mark.skipif(
+    sys.version_info[0] == 2, reason="2.x's import lock is held for a whole import: a reload waits for any import in progress"
+)
+
+
+@NEED_3X_LOCKS
+def test_a_reload_waits_for_an_import_in_progress_of_a_module_it_needs(workspace, caplog):
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", SLOW_IMPORT["sync.py"])
+    # Nothing imported after the wait: a regression makes the reload wait
+    # for the importer holding the global lock, not deadlock this process.
+    workspace.write("pure", "slow.py", "import sync\nsync.entered.set()\nsync.go.wait()\nDONE = 'done'\n")
+    workspace.write("pure", "user.py", "TAG = 1\n")
+    import sync
+    import user
+
+    importer = threading.Thread(target=lambda: __import__("slow"))
+    importer.start()
+    sync.entered.wait()
+    workspace.write("pure", "user.py", "import slow\nTAG = 2\n")
+    releaser = threading.Timer(0.3, sync.go.set)
+    releaser.start()
+    with caplog.at_level(logging.INFO, logger="compatreload"):
+        assert deep_reload(user) == ["user"]
+    importer.join()
+    assert "waiting for other threads to finish importing slow" in caplog.text
+    assert sys.modules["user"].slow.DONE == "done"
+
+
+@NEED_3X_LOCKS
+def test_an_import_in_progress_of_an_unrelated_module_is_not_waited_for(workspace, caplog):
+    """A thread may stay inside an import for good (a module whose body runs
+    a server): a reload that does not import that module goes ahead."""
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", SLOW_IMPORT["sync.py"])
+    workspace.write("pure", "stuck.py", "import sync\nsync.entered.set()\nsync.go.wait()\n")
+    workspace.write("pure", "user.py", "TAG = 1\n")
+    import sync
+    import user
+
+    importer = threading.Thread(target=lambda: __import__("stuck"))
+    importer.start()
+    safety = threading.Timer(30, sync.go.set)  # so a regression fails instead of hanging
+    safety.start()
+    try:
+        sync.entered.wait()
+        with caplog.at_level(logging.INFO, logger="compatreload"):
+            assert deep_reload(user) == ["user"]
+        assert importer.is_alive() and "waiting" not in caplog.text
+    finally:
+        sync.go.set()
+        safety.cancel()
+        importer.join()
+
+
+def test_a_module_that_reloads_another_while_it_is_imported_does_not_wait_for_itself(workspace):
+    """The import in progress in the calling thread itself is not waited for."""
+    workspace.add("pure")
+    workspace.write("pure", "user.py", "TAG = 1\n")
+    workspace.write(
+        "pure",
+        "reloads_on_import.py",
+        "import user\nfrom compatreload import deep_reload\nRELOADED = deep_reload('user', exclude=[__name__])\n",
+    )
+    import user  # noqa: F401
+
+    results = []
+    importer = threading.Thread(target=lambda: results.append(importlib.import_module("reloads_on_import").RELOADED))
+    importer.daemon = True  # a regression leaves it waiting for itself; the test fails below
+    importer.start()
+    importer.join(30)
+    assert results == [["user"]]
