@@ -20,7 +20,7 @@ import re
 import sys
 import types
 
-from .compat import CLASS_TYPES, PY2, ascii_text, stamp_of
+from .compat import CLASS_TYPES, PY2, ascii_text, stamp_of, string_types
 from .origins import module_namespace, package_of, source_file
 
 #: The import statements of one file.
@@ -372,6 +372,10 @@ def own_names(path):
     return per_file_version(_own_names, path, lambda source: names_bound_in(parse_or_salvage(source, path)), frozenset())
 
 
+def is_string(value):
+    return isinstance(value, string_types)
+
+
 def is_loaded(name):
     return sys.modules.get(name) is not None
 
@@ -471,12 +475,22 @@ class LoadedModules(object):
     sources: name -> source path of every loaded module that has one;
     lines: name -> the ImportLines of that source, read once per reload;
     held: name -> held_modules() of every loaded module;
-    holders: the reverse of held; by_tail, by_package: see SuspectsIndex."""
+    holders: the reverse of held; by_tail, by_package: see SuspectsIndex;
+    aliases: key -> name, for the sys.modules keys that are another name of
+    a module loaded under its own (``sys.modules["settings"] =
+    app.settings``): they are left out of everything above, since the
+    module is there under its own name; aliases_of is the reverse."""
 
     def __init__(self):
-        self.sources, self.held = {}, {}
+        self.sources, self.held, self.aliases = {}, {}, {}
+        self.aliases_of = collections.defaultdict(list)
         for name, module in list(sys.modules.items()):
             if isinstance(module, types.ModuleType):
+                own_name = module_namespace(module).get("__name__")
+                if own_name != name and is_string(own_name) and sys.modules.get(own_name) is module:
+                    self.aliases[name] = own_name
+                    self.aliases_of[own_name].append(name)
+                    continue
                 self.held[name] = held_modules(name, module)
                 path = source_file(module)
                 if path is not None:
@@ -492,11 +506,14 @@ class LoadedModules(object):
     def suspects(self, name):
         """The loaded modules that may depend on module *name*: those that
         hold its objects, and those whose import lines may bind it."""
-        return (
+        found = (
             self.by_tail.get(name.rpartition(".")[2], set())
             | self.by_package.get(name, set())
             | self.holders.get(name, set())
         )
+        for alias in self.aliases_of.get(name, ()):
+            found |= self.by_tail.get(alias.rpartition(".")[2], set())
+        return found
 
     def dependents_and_graph(self, targets, paths):
         """The modules of *paths* (name -> source path) that depend on a
@@ -506,9 +523,12 @@ class LoadedModules(object):
 
         def depends(name):
             if name not in graph:
-                graph[name] = dependencies(name, sys.modules[name], paths[name], self.lines[name], self.held[name])
+                found = dependencies(name, sys.modules[name], paths[name], self.lines[name], self.held[name])
+                graph[name] = set(self.aliases.get(dependency, dependency) for dependency in found)
+                graph[name].discard(name)
             return graph[name]
 
+        targets = [self.aliases.get(name, name) for name in targets]
         found, pending = set(), list(targets)
         while pending:
             dependency = pending.pop()

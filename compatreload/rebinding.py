@@ -59,10 +59,15 @@ def new_object(replacement, name):
 
 class Rebinder(object):
     """Applies the rule above to the loaded modules; *assign* is how a
-    binding is changed (a Transaction's, so it can be undone)."""
+    binding is changed (a Transaction's, so it can be undone); *aliases*
+    (sys.modules key -> the module's own name) are the other names a
+    replaced module is imported by."""
 
-    def __init__(self, replacements, assign, known_lines=None):
+    def __init__(self, replacements, assign, known_lines=None, aliases=None):
         self.replacements = dict((replacement.name, replacement) for replacement in replacements)
+        for alias, name in (aliases or {}).items():  # key -> name: `from alias import x` too
+            if name in self.replacements:
+                self.replacements[alias] = self.replacements[name]
         self.index = distinct_objects(replacements)
         self.assign = assign
         self.known_lines = known_lines or {}  # name -> ImportLines already read (LoadedModules.lines)

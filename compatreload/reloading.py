@@ -153,14 +153,19 @@ def origins_of(groups, paths):
     return origins
 
 
-def execute(group):
+def execute(group, aliases_of):
     """Drop the group from sys.modules together and import it again, in
-    the group's order."""
+    the group's order; then point the other sys.modules keys of each
+    (*aliases_of*: name -> keys) at its new module, so that the modules
+    that run next and import it by such a key get the new module too."""
     for name in group:
         del sys.modules[name]
     for name in group:
         if name not in sys.modules:
             importlib.import_module(name)
+    for name in group:
+        for alias in aliases_of.get(name, ()):
+            sys.modules[alias] = sys.modules[name]
 
 
 def after_execution(name, path, old_namespace, transaction, upgrade):
@@ -278,7 +283,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
             clock.lap("bookkeeping")
             with pinned(origins, old_modules if upgrade else None) as finder:
                 for group in groups:
-                    execute(group)
+                    execute(group, loaded.aliases_of)
                     for name in group:
                         after_execution(name, origins[name].path, old_namespaces[name], transaction, upgrade)
             clock.lap("executing")
@@ -289,7 +294,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                     Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
                     for name in old_modules
                 ]
-                rebinder = Rebinder(replacements, transaction.assign, loaded.lines)
+                rebinder = Rebinder(replacements, transaction.assign, loaded.lines, loaded.aliases)
                 rebound = rebinder.run(rebinding_candidates(loaded, old_modules, transaction), old_modules)
                 log.debug("rebound %d bindings", len(rebound))
             clock.lap("rebinding")

@@ -383,3 +383,30 @@ def test_tracebacks_and_getsource_show_the_source_that_runs(workspace):
     deep_reload("boom")
     assert failing_line(module("boom").fail) == "raise ValueError('v2')"
     assert "'v2'" in inspect.getsource(module("boom"))
+
+
+def test_another_sys_modules_key_for_a_module_stays_another_name_for_it(workspace):
+    """`sys.modules["settings"] = app.settings`: the module runs once, under
+    its own name; the other key is pointed at the new module before what
+    imports by it runs, and a from-import through it is rebound. A reload
+    that fails puts the old module back under both keys."""
+    workspace.add("pure")
+    import pure.a
+
+    sys.modules["pure_alias"] = pure.a
+    workspace.write("pure", "by_alias.py", "import pure_alias\nfrom pure_alias import TAG\n")
+    workspace.write("pure", "kept.py", "from pure_alias import TAG\n")
+    import by_alias  # noqa: F401
+    import kept  # noqa: F401
+
+    workspace.set_version("pure", "pure/a.py", 2)
+    order = deep_reload("pure_alias", exclude=["kept"])
+    assert order.count("pure.a") == 1 and "pure_alias" not in order and "by_alias" in order
+    new = module("pure.a")
+    assert sys.modules["pure_alias"] is new and module("by_alias").pure_alias is new
+    assert module("by_alias").TAG == module("kept").TAG == "a@2"
+
+    workspace.write("pure", "by_alias.py", "import pure_alias\nraise RuntimeError('broken')\n")
+    with pytest.raises(RuntimeError):
+        deep_reload("pure.a")
+    assert sys.modules["pure_alias"] is new and module("pure.a") is new

@@ -150,15 +150,30 @@ def test_a_reload_waits_for_an_import_in_progress_of_a_module_it_needs(workspace
     import sync
     import user
 
+    waiting = threading.Event()
+    handler = logging.Handler()
+    handler.emit = lambda record: "waiting" in record.getMessage() and waiting.set()
+    logger = logging.getLogger("compatreload")
+    logger.addHandler(handler)
     importer = threading.Thread(target=lambda: __import__("slow"))
     importer.start()
     sync.entered.wait()
     workspace.write("pure", "user.py", "import slow\nTAG = 2\n")
-    releaser = threading.Timer(0.3, sync.go.set)
+
+    def release_once_the_reload_waits():  # or after 10 s: then it did not wait
+        waiting.wait(10)
+        time.sleep(0.1)  # the reload polls meanwhile
+        sync.go.set()
+
+    releaser = threading.Thread(target=release_once_the_reload_waits)
     releaser.start()
-    with caplog.at_level(logging.INFO, logger="compatreload"):
-        assert deep_reload(user) == ["user"]
-    importer.join()
+    try:
+        with caplog.at_level(logging.INFO, logger="compatreload"):
+            assert deep_reload(user) == ["user"]
+    finally:
+        logger.removeHandler(handler)
+        releaser.join()
+        importer.join()
     assert "waiting for other threads to finish importing slow" in caplog.text
     assert sys.modules["user"].slow.DONE == "done"
 
