@@ -6,10 +6,15 @@ rest of the package imports these names and never tests a version itself.
 import importlib
 import operator
 import os
+import re
 import sys
 import types
 
 PY2 = sys.version_info[0] == 2
+
+#: An ASCII identifier: every identifier on 2.x, most on 3.x.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NON_ASCII = re.compile(br"[^\x00-\x7f]")
 
 #: str/unicode on 2.x, str on 3.x: what a module name may be.
 string_types = (basestring,) if PY2 else (str,)  # noqa: F821 (2.x only name)
@@ -48,6 +53,35 @@ else:
             if owner is not None and owner != me:
                 busy.append(name)
         return busy
+
+
+if PY2:
+
+    def identifiers_in(text, source):
+        """The identifiers in *text* (bytes from the file *source*): 2.x
+        identifiers are ASCII, whatever the file's encoding."""
+        return IDENTIFIER.findall(text.decode("latin-1"))
+
+else:
+    import io
+    import tokenize
+    import unicodedata
+
+    #: A 3.x identifier (PEP 3131): a letter or underscore, then word characters.
+    UNICODE_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+    def identifiers_in(text, source):
+        """The identifiers in *text* (bytes from the file *source*), decoded
+        as 3.x decodes *source* (a PEP 263 cookie or a BOM, else UTF-8) and
+        NFKC-normalised as the parser normalises them (PEP 3131)."""
+        if not NON_ASCII.search(text):
+            return IDENTIFIER.findall(text.decode("ascii"))
+        try:
+            encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+        except SyntaxError:
+            encoding = "utf-8"
+        words = UNICODE_IDENTIFIER.findall(text.decode(encoding, "replace"))
+        return [unicodedata.normalize("NFKC", word) for word in words]
 
 
 def ascii_text(data):

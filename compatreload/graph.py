@@ -20,7 +20,7 @@ import re
 import sys
 import types
 
-from .compat import CLASS_TYPES, PY2, ascii_text, stamp_of, string_types
+from .compat import CLASS_TYPES, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
 from .origins import module_namespace, package_of, source_file
 
 #: The import statements of one file.
@@ -41,8 +41,6 @@ _lines = {}  # path -> ((mtime, size), ImportLines)
 _parsed = {}  # path -> ((mtime, size), ImportStatements), files whose import lines do not suffice
 _own_names = {}  # path -> ((mtime, size), frozenset of names)
 
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-NON_ASCII = re.compile(br"[^\x00-\x7f]")
 RELATIVE = re.compile(br"^[ \t]*from[ \t\\]*\.", re.M)
 
 
@@ -250,7 +248,7 @@ class ImportLines(object):
         text = b"\n".join(lines)
         self.lines = tuple(lines)
         self.complete = complete and not NON_ASCII.search(text)
-        tokens = set(IDENTIFIER.findall(text.decode("latin-1")))
+        tokens = set(identifiers_in(text, data))
         if RELATIVE.search(text):
             tokens.add(".")
         self.tokens = frozenset(tokens)

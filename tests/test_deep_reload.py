@@ -410,3 +410,24 @@ def test_another_sys_modules_key_for_a_module_stays_another_name_for_it(workspac
     with pytest.raises(RuntimeError):
         deep_reload("pure.a")
     assert sys.modules["pure_alias"] is new and module("pure.a") is new
+
+
+@pytest.mark.skipif(PY2, reason="non-ASCII identifiers need 3.x")
+def test_importers_of_a_module_with_a_non_ascii_name_are_dependents(workspace):
+    """PEP 3131 names, read as the parser reads them: in the file's own
+    encoding (a latin-1 cookie here) and NFKC-normalised (a fullwidth c)."""
+    workspace.add("pure")
+    for name, text, encoding in [
+        (u"caf\xe9.py", u"V = 'v@1'\n", "utf-8"),
+        (u"utf8_user.py", u"from caf\xe9 import V\n", "utf-8"),
+        (u"latin1_user.py", u"# -*- coding: latin-1 -*-\nfrom caf\xe9 import V\n", "latin-1"),
+        (u"nfkc_user.py", u"from \uff43af\xe9 import V\n", "utf-8"),
+    ]:
+        with open(workspace.path("pure", name), "wb") as stream:
+            stream.write(text.encode(encoding))
+    importlib.invalidate_caches()
+    for name in ("utf8_user", "latin1_user", "nfkc_user"):
+        importlib.import_module(name)
+    workspace.write("pure", u"caf\xe9.py", u"V = 'v@2'\n")
+    assert sorted(deep_reload(u"caf\xe9")) == sorted([u"caf\xe9", "latin1_user", "nfkc_user", "utf8_user"])
+    assert [module(name).V for name in ("utf8_user", "latin1_user", "nfkc_user")] == ["v@2"] * 3

@@ -1,6 +1,7 @@
 """How dependencies are read from source: the corners."""
 import os
 import shutil
+import sys
 import tempfile
 import types
 
@@ -138,3 +139,15 @@ def test_salvage_keeps_the_imports_among_other_lines():
     tree = graph.salvage(b"x = (\ndef broken(:\n    pass\nimport os\ny = 2\nfrom json import dumps\n")
     statements = graph.collect(tree.body)
     assert statements.imports == (("os", False),) and statements.froms == ((0, "json", (("dumps", "dumps"),)),)
+
+
+def test_import_line_names_are_read_in_the_file_s_encoding():
+    """On 3.x a module name may be any identifier (PEP 3131); a file whose
+    encoding cannot be told is read as UTF-8. On 2.x names are ASCII."""
+    utf8 = u"from caf\xe9 import V\n".encode("utf-8")
+    latin1 = u"# coding: latin-1\nfrom caf\xe9 import V\n".encode("latin-1")
+    unknown = b"# coding: no-such-encoding\n" + utf8
+    expected = u"caf\xe9" if sys.version_info[0] > 2 else "caf"
+    for data in (utf8, latin1, unknown):
+        lines = graph.ImportLines(data)
+        assert expected in lines.tokens and not lines.complete, data
