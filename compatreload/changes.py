@@ -21,7 +21,7 @@ import time
 import types
 
 from .compat import stamp_of, string_types
-from .origins import module_namespace, source_file
+from .origins import loaded_from_bytecode, module_namespace, source_file
 
 #: A file modified this recently when recorded may change again unseen by stat.
 RACY_SECONDS = 2.0
@@ -31,7 +31,9 @@ _records_lock = threading.RLock()
 
 
 class Record(object):
-    """What was executed for one module, and the stat it had then."""
+    """What was executed for one module, and the stat it had then; *stat*
+    and *digest* None: there was no source file at the first look (a
+    module loaded from bytecode alone), which is then the baseline."""
 
     __slots__ = ("module_id", "file_attribute", "path", "stamp", "digest", "racy")
 
@@ -44,8 +46,8 @@ class Record(object):
         self.restamp(stat)
 
     def restamp(self, stat):
-        self.stamp = stamp_of(stat)
-        self.racy = time.time() - stat.st_mtime < RACY_SECONDS
+        self.stamp = None if stat is None else stamp_of(stat)
+        self.racy = stat is not None and time.time() - stat.st_mtime < RACY_SECONDS
 
 
 def digest_of(data):
@@ -106,7 +108,7 @@ def take_snapshot(names, selected):
     for name, module in selected:
         record = _records.get(name)
         if is_recorded(record, module):
-            if record.racy:
+            if record.racy or record.stamp is None:  # a source may appear: stat it each time
                 return
             records.append(record)
     _snapshot[0] = Snapshot(names, [module for _, module in selected], records)
@@ -125,12 +127,17 @@ def current_source(name, module, path, record):
         stat = os.stat(path)
         data = read_source(path)
     except (OSError, IOError):
-        return None
-    digest = digest_of(data)
+        stat = data = None
+    digest = None if data is None else digest_of(data)
     with _records_lock:
-        if not is_recorded(record, module) or record.path != path:
+        first_look = not is_recorded(record, module) or record.path != path
+        # 2.x: a .pyc __file__ with no source at the first look: loaded from
+        # bytecode alone, so no file is its baseline, not a deletion.
+        if first_look and (digest is not None or loaded_from_bytecode(module)):
             _records[name] = Record(module, path, stat, digest)
             return SAME
+        if digest is None:
+            return SAME if not first_look and record.digest is None else None
         if digest != record.digest:
             return digest
         record.restamp(stat)
@@ -191,7 +198,7 @@ def changed_sources(names=None):
         if not isinstance(module, types.ModuleType):
             continue
         record = records.get(name)
-        if is_recorded(record, module):
+        if is_recorded(record, module) and record.stamp is not None:
             # The common case, kept lean: one stat, one comparison.
             try:
                 stat = stat_file(record.path)

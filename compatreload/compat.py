@@ -16,6 +16,11 @@ PY2 = sys.version_info[0] == 2
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NON_ASCII = re.compile(br"[^\x00-\x7f]")
 
+#: Whether a module whose ``__file__`` is a .pyc may have its source beside
+#: it: 2.x sets ``__file__`` to the .pyc it loaded even when the .py is
+#: there; 3.x (PEP 3147) does so only for a module loaded from bytecode alone.
+PYC_FILE_MAY_HAVE_SOURCE = PY2
+
 #: str/unicode on 2.x, str on 3.x: what a module name may be.
 string_types = (basestring,) if PY2 else (str,)  # noqa: F821 (2.x only name)
 

@@ -21,7 +21,7 @@ import sys
 import types
 
 from .compat import CLASS_TYPES, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
-from .origins import module_namespace, package_of, source_file
+from .origins import loaded_from_bytecode, module_namespace, package_of, source_file
 
 #: The import statements of one file.
 #: imports: (dotted name, bound as an alias?) per ``import a.b [as z]``;
@@ -498,6 +498,9 @@ class LoadedModules(object):
             for module_name in modules:
                 self.holders[module_name].add(name)
         self.lines = dict((name, lines_of(path)) for name, path in self.sources.items())
+        for name in [name for name, lines in self.lines.items() if lines is NO_LINES]:
+            if loaded_from_bytecode(sys.modules[name]):  # 2.x, no .py beside: bytecode alone
+                del self.sources[name], self.lines[name]
         SUSPECTS.update(self.lines)
         self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
 

@@ -7,7 +7,7 @@ import os
 import sys
 import types
 
-from .compat import EXTENSION_SUFFIXES, string_types
+from .compat import EXTENSION_SUFFIXES, PYC_FILE_MAY_HAVE_SOURCE, string_types
 
 #: The kinds of loaded module, by what can be done with them.
 SOURCE = "source"  # a .py file compatreload can re-execute
@@ -41,16 +41,26 @@ def source_file(module):
     """Absolute path of the .py file the module was loaded from, or None.
 
     2.x sets ``__file__`` to the .pyc when it loaded one: the .py beside it
-    is the source."""
+    is the source. On 3.x a .pyc ``__file__`` means the module was loaded
+    from bytecode alone: it has no source."""
     path = module_file(module)
     if path is None:
         return None
     stem, ending = os.path.splitext(path)
     if ending in (".pyc", ".pyo"):
+        if not PYC_FILE_MAY_HAVE_SOURCE:
+            return None
         path = stem + ".py"
     elif ending != ".py":
         return None
     return os.path.abspath(path)
+
+
+def loaded_from_bytecode(module):
+    """Whether *module*'s ``__file__`` is a .pyc or .pyo: certainly loaded
+    from bytecode alone on 3.x (source_file() is then None); maybe on 2.x,
+    where it is also the case of a .pyc cached beside its source."""
+    return (module_file(module) or "").endswith((".pyc", ".pyo"))
 
 
 def kind_of(name, module):

@@ -37,3 +37,22 @@ def need(fixture_name):
     reason = unavailable_reason(FIXTURES[fixture_name])
     if reason:
         pytest.skip(reason)
+
+
+def load_from_bytecode_alone(workspace, name, text):
+    """Import module *name* of the `pure` fixture's root from a .pyc beside
+    where its source was (2.x and 3.x import it without the source), as a
+    deployment that ships bytecode only has it."""
+    import importlib
+    import os
+    import py_compile
+
+    from compatreload.compat import invalidate_caches
+
+    source = workspace.write("pure", name + ".py", text)
+    py_compile.compile(source, cfile=source + "c", doraise=True)
+    os.remove(source)
+    invalidate_caches()
+    module = importlib.import_module(name)
+    assert module.__file__.endswith(".pyc")
+    return module

@@ -7,6 +7,7 @@ import pytest
 
 from compatreload import changed, deep_reload
 from compatreload import changes
+from conftest import load_from_bytecode_alone
 
 
 def test_nothing_changed(workspace):
@@ -199,3 +200,15 @@ def test_a_purged_module_is_not_kept_alive_by_the_last_quiet_check(workspace):
     purge("pure.a")
     gc.collect()
     assert function() is None
+
+
+def test_a_module_loaded_from_bytecode_alone_is_not_reported(workspace):
+    """It has no source to compare. 3.x: a .pyc __file__ means no source, so
+    a .py written beside it later is not its source either. 2.x: a .pyc
+    __file__ may have a source beside it; none at the first look is the
+    baseline, and one that appears later is a change."""
+    workspace.add("pure")
+    load_from_bytecode_alone(workspace, "compiled_only", "X = 1\n")
+    assert changed(["compiled_only"]) == [] and changed(["compiled_only"]) == []
+    workspace.write("pure", "compiled_only.py", "X = 2\n")
+    assert changed(["compiled_only"]) == (["compiled_only"] if sys.version_info[0] == 2 else [])

@@ -431,3 +431,16 @@ def test_importers_of_a_module_with_a_non_ascii_name_are_dependents(workspace):
     workspace.write("pure", u"caf\xe9.py", u"V = 'v@2'\n")
     assert sorted(deep_reload(u"caf\xe9")) == sorted([u"caf\xe9", "latin1_user", "nfkc_user", "utf8_user"])
     assert [module(name).V for name in ("utf8_user", "latin1_user", "nfkc_user")] == ["v@2"] * 3
+
+
+def test_a_dependent_loaded_from_bytecode_alone_is_rebound_not_reexecuted(workspace):
+    """It has no source to run again; what it holds is rebound."""
+    from conftest import load_from_bytecode_alone
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    compiled = load_from_bytecode_alone(workspace, "compiled_user", "from pure.a import value\n")
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert "compiled_user" not in deep_reload("pure.a")
+    assert compiled.value() == "a@2"

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from compatreload import ReloadError, Watcher, watch
+from conftest import load_from_bytecode_alone
 
 
 class Calls(object):
@@ -207,3 +208,18 @@ def test_a_watcher_reads_the_import_lines_when_it_is_made(workspace, monkeypatch
 
     monkeypatch.setattr(graph, "open", no_reading, raising=False)
     assert deep_reload("pure.a", dry_run=True) == ["pure.a", "pure.b", "pure.c"]
+
+
+def test_a_module_loaded_from_bytecode_alone_is_not_taken_for_a_deleted_one(workspace):
+    """Else every poll would try to reload it, fail, and take the edits
+    made meanwhile down with it."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    load_from_bytecode_alone(workspace, "compiled_only", "X = 1\n")
+    calls = Calls()
+    watcher = Watcher(["pure", "compiled_only"], callback=calls)
+    assert watcher.check() == [] and calls.calls == []
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
+    assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
