@@ -23,7 +23,7 @@ except ImportError:  # Python 2
 HERE = os.path.dirname(os.path.abspath(__file__))
 EDITS = 100
 INTERVAL = 0.1  # the watchers' poll interval, seconds
-SLACK = 0.1  # seconds: a watcher thread waking late on a busy CPU (PyPy under load: up to 0.03 seen)
+SLACK = 0.2  # seconds: a worker run late by a saturated 2-core machine (PyPy: up to 0.105 s seen)
 
 
 class LiveApp(object):
@@ -152,16 +152,18 @@ def poll_delays(edits, stats):
     """For each good edit and worker: seconds from the moment the watcher
     could see the edit (the edit, or the end of the poll then running: a
     watcher does not poll while it reloads) to the start of the poll that
-    reloaded it; and how long that poll and reload took."""
-    polling, reloading = [], []
+    reloaded it; which poll after that moment it was (1 = the first); and
+    how long that poll and reload took."""
+    polling, rank, reloading = [], [], []
     for polls in stats.values():
         for edited in edits:
             running = [ended for started, ended, _ in polls if started < edited]
             visible = max([edited] + running[-1:])
             started, ended, _ = min(poll for poll in polls if poll[0] >= edited and poll[2])
             polling.append(started - visible)
+            rank.append(len([poll for poll in polls if visible <= poll[0] <= started]))
             reloading.append(ended - started)
-    return polling, reloading
+    return polling, rank, reloading
 
 
 def median(values):
@@ -211,15 +213,17 @@ def test_gunicorn_workers_each_pick_up_every_edit_without_restarting():
         wait_for(lambda: stats.update([stats_of(port)]) or set(stats) == workers, 30, "the same 3 workers at the end")
         assert server.poll() is None
         report("gunicorn", summary, {"reloads": EDITS - EDITS // 10, "rollbacks": EDITS // 10}, time.time() - started)
-        polling, reloading = poll_delays(edits, stats)
+        polling, rank, reloading = poll_delays(edits, stats)
         sys.stdout.write(
             "from an edit to the poll that reloaded it, per worker: median %.3f s, max %.3f s; the reload "
             "itself: median %.3f s, max %.3f s; edit to serving in every worker: median %.3f s, max %.3f s\n"
             % (median(polling), max(polling), median(reloading), max(reloading), median(times), max(times))
         )
-        # settle_polls=1: the poll that reloads is the second to see the edit, so it starts
-        # within two poll intervals of the moment the edit could be seen (plus SLACK: a
-        # thread waking late on a busy CPU); the reload's own time is reported above.
+        # settle_polls=1: the poll that reloads is at most the second to start once the edit
+        # could be seen (exact), and polls run every INTERVAL, so it starts within two
+        # intervals of that moment, plus SLACK for a worker process that the saturated
+        # machine runs late; the reload's own time is reported above.
+        assert max(rank) <= 2, sorted(rank)[-5:]
         assert max(polling) <= 2 * INTERVAL + SLACK, sorted(polling)[-5:]
     finally:
         server.terminate()
