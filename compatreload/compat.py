@@ -63,8 +63,8 @@ else:
 if PY2:
 
     def identifiers_in(text, source):
-        """The identifiers in *text* (bytes from the file *source*): 2.x
-        identifiers are ASCII, whatever the file's encoding."""
+        """The identifiers in non-ASCII *text* (bytes from the file *source*):
+        2.x identifiers are ASCII, whatever the file's encoding."""
         return IDENTIFIER.findall(text.decode("latin-1"))
 
 else:
@@ -76,11 +76,9 @@ else:
     UNICODE_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
     def identifiers_in(text, source):
-        """The identifiers in *text* (bytes from the file *source*), decoded
-        as 3.x decodes *source* (a PEP 263 cookie or a BOM, else UTF-8) and
-        NFKC-normalised as the parser normalises them (PEP 3131)."""
-        if not NON_ASCII.search(text):
-            return IDENTIFIER.findall(text.decode("ascii"))
+        """The identifiers in non-ASCII *text* (bytes from the file *source*),
+        decoded as 3.x decodes *source* (a PEP 263 cookie or a BOM, else
+        UTF-8) and NFKC-normalised as the parser normalises them (PEP 3131)."""
         try:
             encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
         except SyntaxError:

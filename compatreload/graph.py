@@ -20,7 +20,7 @@ import re
 import sys
 import types
 
-from .compat import CLASS_TYPES, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
+from .compat import CLASS_TYPES, IDENTIFIER, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
 from .origins import loaded_from_bytecode, module_namespace, package_of, source_file
 
 #: The import statements of one file.
@@ -247,8 +247,9 @@ class ImportLines(object):
         lines, complete = import_lines(data)
         text = b"\n".join(lines)
         self.lines = tuple(lines)
-        self.complete = complete and not NON_ASCII.search(text)
-        tokens = set(identifiers_in(text, data))
+        non_ascii = NON_ASCII.search(text)
+        self.complete = complete and not non_ascii
+        tokens = set(identifiers_in(text, data) if non_ascii else IDENTIFIER.findall(ascii_text(text)))
         if RELATIVE.search(text):
             tokens.add(".")
         self.tokens = frozenset(tokens)
@@ -370,10 +371,6 @@ def own_names(path):
     return per_file_version(_own_names, path, lambda source: names_bound_in(parse_or_salvage(source, path)), frozenset())
 
 
-def is_string(value):
-    return isinstance(value, string_types)
-
-
 def is_loaded(name):
     return sys.modules.get(name) is not None
 
@@ -485,7 +482,7 @@ class LoadedModules(object):
         for name, module in list(sys.modules.items()):
             if isinstance(module, types.ModuleType):
                 own_name = module_namespace(module).get("__name__")
-                if own_name != name and is_string(own_name) and sys.modules.get(own_name) is module:
+                if own_name != name and isinstance(own_name, string_types) and sys.modules.get(own_name) is module:
                     self.aliases[name] = own_name
                     self.aliases_of[own_name].append(name)
                     continue

@@ -1,10 +1,14 @@
 """Shared fixtures: a workspace of matrix fixtures on sys.path, and the
 bytecode setting (written or not) every reload test runs under."""
+import importlib
+import os
+import py_compile
 import sys
 import types
 
 import pytest
 
+from compatreload.compat import invalidate_caches
 from compatreload.fixtures import FIXTURES, Workspace, unavailable_reason
 
 
@@ -43,12 +47,6 @@ def load_from_bytecode_alone(workspace, name, text):
     """Import module *name* of the `pure` fixture's root from a .pyc beside
     where its source was (2.x and 3.x import it without the source), as a
     deployment that ships bytecode only has it."""
-    import importlib
-    import os
-    import py_compile
-
-    from compatreload.compat import invalidate_caches
-
     source = workspace.write("pure", name + ".py", text)
     py_compile.compile(source, cfile=source + "c", doraise=True)
     os.remove(source)
