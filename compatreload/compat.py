@@ -40,6 +40,8 @@ if PY2:
         thread holding the import lock (2.x's import holds it throughout)."""
         return []
 
+    import thread as _thread
+
 else:
     import _thread
     from importlib import _bootstrap
@@ -58,6 +60,36 @@ else:
             if owner is not None and owner != me:
                 busy.append(name)
         return busy
+
+
+#: The current thread's identifier: ``thread.get_ident`` (2.x), ``_thread.get_ident`` (3.x).
+thread_id = _thread.get_ident
+
+if PY2 or not hasattr(os, "register_at_fork"):
+    #: 2.x and 3.6: None, and a reload holds the global import lock from
+    #: start to end (locking.py). 2.x's own import holds it throughout; 3.6
+    #: has no os.register_at_fork, and only the global lock, which os.fork()
+    #: takes, keeps a fork from copying a reload half done.
+    module_lock = None
+
+    class DeadlockError(Exception):
+        """Never raised here: a reload takes no module lock."""
+
+    #: 2.x and 3.6: None (see module_lock); 3.7+ and PyPy3: ``os.register_at_fork``.
+    at_fork = None
+
+else:
+
+    def module_lock(name):
+        """3.7+ and PyPy3: importlib's lock of module *name*, the one an
+        import of it holds while its code runs: re-entrant for its owner;
+        acquire() raises DeadlockError when two threads would wait for each
+        other."""
+        return _bootstrap._get_module_lock(name)
+
+    DeadlockError = _bootstrap._DeadlockError
+
+    at_fork = os.register_at_fork
 
 
 if PY2:

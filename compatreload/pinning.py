@@ -11,7 +11,7 @@ import sys
 import types
 
 from .changes import read_source
-from .compat import PY2, exec_code
+from .compat import PY2, exec_code, thread_id
 
 if not PY2:
     import importlib.machinery
@@ -34,13 +34,25 @@ class PinnedFinder(object):
 
     Appends each name to *executed* as its execution starts and keeps the
     source it ran in *sources*; re-executes into the module object *reuse*
-    names for it (in-place upgrade), else into a new one."""
+    names for it (in-place upgrade), else into a new one. Answers only the
+    thread that made it: the names other threads import meanwhile (3.x: a
+    reload lets them import what it does not re-execute) are collected in
+    *imported_elsewhere*, so a rollback leaves them loaded."""
 
     def __init__(self, origins, reuse=None):
         self.origins = origins
         self.reuse = reuse or {}
         self.executed = []
         self.sources = []  # (name, path, stat before reading, bytes)
+        self.thread = thread_id()
+        self.imported_elsewhere = set()
+
+    def origin_for(self, fullname):
+        """The Origin to import *fullname* from, for the reloading thread."""
+        if thread_id() != self.thread:
+            self.imported_elsewhere.add(fullname)
+            return None
+        return self.origins.get(fullname)
 
     def fresh_code(self, fullname, path):
         """Compile *path* as it is on disk now, never from cached bytecode."""
@@ -52,7 +64,7 @@ class PinnedFinder(object):
 
     def find_spec(self, fullname, path=None, target=None):
         """PEP 451 (3.4+)."""
-        origin = self.origins.get(fullname)
+        origin = self.origin_for(fullname)
         if origin is None:
             return None
         loader = FreshSourceLoader(fullname, origin.path)
@@ -67,7 +79,7 @@ class PinnedFinder(object):
 
     def find_module(self, fullname, path=None):
         """PEP 302 (2.x)."""
-        origin = self.origins.get(fullname)
+        origin = self.origin_for(fullname)
         if origin is None:
             return None
         return LegacyFreshSourceLoader(self, origin)

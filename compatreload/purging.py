@@ -8,7 +8,7 @@ from .bytecode import discard_cached_bytecode, discard_cached_lines
 from .changes import forget_snapshot
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
-from .locking import import_lock
+from .locking import exclusive, import_lock
 from .origins import EXTENSION, kind_of, module_namespace, parent_and_tail, source_file
 
 
@@ -78,7 +78,7 @@ def purge(name, submodules=True):
     that is not loaded returns []. Raises TypeError for a non-string and
     ValueError for a malformed name, before changing anything."""
     check_module_name(name, "purge")
-    with import_lock():
+    with exclusive(), import_lock():
         removed = sorted(loaded_names(name, submodules))
         unloaded = [(key, sys.modules.pop(key)) for key in removed]
         if unloaded and unloaded[0][0] == name:

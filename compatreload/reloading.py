@@ -13,7 +13,7 @@ from .changes import digest_of, executed_digest, record_executed
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
-from .locking import import_lock, waited_for_imports_elsewhere
+from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
 from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
 from .purging import check_module_name
@@ -227,15 +227,16 @@ def may_be_imported(groups, graph, loaded):
     return lambda name: name in names or name.rpartition(".")[2] in tails
 
 
-def rebinding_candidates(loaded, old_modules, transaction):
+def rebinding_candidates(loaded, old_modules):
     """The modules that may hold an old object of a re-executed module:
     its suspects before the reload (holders and importers), the modules
-    re-executed and those imported for the first time during the reload.
+    re-executed and those imported since the plan (by the reload, or by
+    another thread meanwhile: 3.x lets them import).
     (A module the reload did not run cannot have taken one since.)"""
     names = set(old_modules)
     for name in old_modules:
         names.update(loaded.suspects(name))
-    names.update(name for name in sys.modules if name not in transaction.modules)
+    names.update(name for name in sys.modules if name not in loaded.held and name not in loaded.aliases)
     return names
 
 
@@ -259,48 +260,23 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
     excluded = Prefixes(exclude, "exclude")
     names = target_names(target)
     clock = PhaseClock()
-    with import_lock():
-        while True:
-            check_targets(names, excluded)
-            groups, graph, paths, loaded = plan(names, excluded)
-            if not waited_for_imports_elsewhere(lambda: may_be_imported(groups, graph, loaded)):
-                break
-        groups = in_import_order(groups, graph)
-        clock.lap("graph")
-        if dry_run:
-            order = [name for group in groups for name in group]
-            for name in order if upgrade else ():
-                Upgrader(name, paths[name], None).preview(module_namespace(sys.modules[name]))
-            return order
-        origins = origins_of(groups, paths)
-        old_modules = dict((name, sys.modules[name]) for name in origins)
-        old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
-        with Transaction() as transaction:
-            if upgrade:
-                for name, module in old_modules.items():
-                    transaction.keep_namespace(module, old_namespaces[name])
-            invalidate_caches()
-            clock.lap("bookkeeping")
-            with pinned(origins, old_modules if upgrade else None) as finder:
-                for group in groups:
-                    execute(group, loaded.aliases_of)
-                    for name in group:
-                        after_execution(name, origins[name].path, old_namespaces[name], transaction, upgrade)
-            clock.lap("executing")
-            if _expected_sources is not None:
-                check_sources(finder.sources, _expected_sources, old_modules)
-            if rebind:
-                replacements = [
-                    Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
-                    for name in old_modules
-                ]
-                rebinder = Rebinder(replacements, transaction.assign, loaded.lines, loaded.aliases)
-                rebound = rebinder.run(rebinding_candidates(loaded, old_modules, transaction), old_modules)
-                log.debug("rebound %d bindings", len(rebound))
-            clock.lap("rebinding")
-        for name, module in old_modules.items():
-            if sys.modules.get(name) is not module:
-                outlive_namespace(module, module_namespace(module))
+    with exclusive():
+        with import_lock():
+            while True:
+                check_targets(names, excluded)
+                groups, graph, paths, loaded = plan(names, excluded)
+                if not waited_for_imports_elsewhere(lambda: may_be_imported(groups, graph, loaded)):
+                    break
+            groups = in_import_order(groups, graph)
+            clock.lap("graph")
+            if dry_run:
+                order = [name for group in groups for name in group]
+                for name in order if upgrade else ():
+                    Upgrader(name, paths[name], None).preview(module_namespace(sys.modules[name]))
+                return order
+            origins = origins_of(groups, paths)
+        with executing(names_and_aliases(origins, loaded.aliases_of)):
+            finder = run_transaction(groups, origins, loaded, rebind, upgrade, clock, _expected_sources)
         for name, path, stat, data in finder.sources:
             record_executed(name, sys.modules[name], path, stat, data)
         executed_paths = [source[1] for source in finder.sources]
@@ -310,6 +286,48 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
         clock.publish()
     log.info("reloaded %s", ", ".join(finder.executed))
     return list(finder.executed)
+
+
+def names_and_aliases(origins, aliases_of):
+    """The modules to re-execute and the other sys.modules keys of each."""
+    names = set(origins)
+    for name in origins:
+        names.update(aliases_of.get(name, ()))
+    return names
+
+
+def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_sources):
+    """Execute *groups* and rebind, all or nothing; returns the PinnedFinder
+    (what ran, and the sources it ran)."""
+    old_modules = dict((name, sys.modules[name]) for name in origins)
+    old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
+    with pinned(origins, old_modules if upgrade else None) as finder:
+        with Transaction(finder.imported_elsewhere) as transaction:
+            if upgrade:
+                for name, module in old_modules.items():
+                    transaction.keep_namespace(module, old_namespaces[name])
+            invalidate_caches()
+            clock.lap("bookkeeping")
+            for group in groups:
+                execute(group, loaded.aliases_of)
+                for name in group:
+                    after_execution(name, origins[name].path, old_namespaces[name], transaction, upgrade)
+            clock.lap("executing")
+            if expected_sources is not None:
+                check_sources(finder.sources, expected_sources, old_modules)
+            if rebind:
+                replacements = [
+                    Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
+                    for name in old_modules
+                ]
+                rebinder = Rebinder(replacements, transaction.assign, loaded.lines, loaded.aliases)
+                rebound = rebinder.run(rebinding_candidates(loaded, old_modules), old_modules)
+                log.debug("rebound %d bindings", len(rebound))
+            clock.lap("rebinding")
+    for name, module in old_modules.items():
+        if sys.modules.get(name) is not module:
+            outlive_namespace(module, module_namespace(module))
+    return finder
 
 
 def rebind(old, new, exclude=()):
@@ -325,6 +343,6 @@ def rebind(old, new, exclude=()):
         raise TypeError("rebind() expects new to be a module, got %s" % type(new).__name__)
     excluded = Prefixes(exclude, "exclude")
     name = module_namespace(new).get("__name__")
-    with import_lock():
+    with exclusive(), import_lock():
         skip = set(key for key in sys.modules if key in excluded or sys.modules[key] is new)
         return Rebinder([Replacement(name, old, new)], plain_assign).run(skip=skip)

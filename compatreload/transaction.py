@@ -20,11 +20,16 @@ def is_package(module):
 
 
 class Transaction(object):
-    """Use as ``with Transaction() as transaction:``; if the block raises,
-    everything is restored and the exception propagates unchanged (with
-    its traceback: ``__exit__`` returns False)."""
+    """Use as ``with Transaction(imported_elsewhere) as transaction:``; if
+    the block raises, everything is restored and the exception propagates
+    unchanged (with its traceback: ``__exit__`` returns False).
 
-    def __init__(self):
+    *imported_elsewhere*: a set, filled while the block runs, of the
+    modules other threads imported meanwhile: a rollback leaves them
+    loaded, and their packages' attributes for them set."""
+
+    def __init__(self, imported_elsewhere=frozenset()):
+        self.imported_elsewhere = imported_elsewhere
         self.modules = dict(sys.modules)
         self.packages = dict(
             (id(module), (module, dict(module_namespace(module))))
@@ -71,13 +76,21 @@ class Transaction(object):
             namespace[key] = previous
         for namespace, snapshot in self.namespaces:
             restore_namespace(namespace, snapshot)
-        for key in [key for key in sys.modules if key not in self.modules]:
+        for key in [key for key in sys.modules if key not in self.modules and key not in self.imported_elsewhere]:
             del sys.modules[key]
         for key, module in self.modules.items():
             if sys.modules.get(key, MISSING) is not module:
                 sys.modules[key] = module
         for module, snapshot in self.packages.values():
-            restore_namespace(module_namespace(module), snapshot)
+            namespace = module_namespace(module)
+            prefix = "%s." % namespace.get("__name__")
+            wanted = dict(snapshot)
+            wanted.update(
+                (key, value)
+                for key, value in list(namespace.items())
+                if key not in snapshot and prefix + key in self.imported_elsewhere
+            )
+            restore_namespace(namespace, wanted)
 
 
 def put_attribute(target, attribute, value):

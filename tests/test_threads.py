@@ -1,10 +1,12 @@
-"""deep_reload() holds the import lock: threads calling into the modules
-meanwhile never see a half-reloaded module, and reloads serialize."""
+"""Threads and a reload: threads calling into the modules meanwhile never see
+a half-reloaded module, reloads serialize, and module code runs under the
+locks a plain import of it would hold."""
 import importlib
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -221,3 +223,178 @@ def test_a_module_that_reloads_another_while_it_is_imported_does_not_wait_for_it
     importer.start()
     importer.join(30)
     assert results == [["user"]]
+
+
+def need_module_locks(test):
+    """Skip where a reload holds the global import lock from start to end."""
+    test = pytest.mark.skipif(
+        sys.version_info[0] == 2,
+        reason="2.x's import lock is held for a whole import: module code that waits for "
+        "a thread's import hangs 2.x's own import too",
+    )(test)
+    return pytest.mark.skipif(
+        sys.version_info[:2] == (3, 6),
+        reason="3.6 has no os.register_at_fork: a reload holds the global import lock from "
+        "start to end, which os.fork() waits for, as on 2.x",
+    )(test)
+
+POOLED = """\
+import threading
+import sync
+VERSION = %d
+
+
+def work():
+    import lazily_imported
+    sync.seen.append(lazily_imported.VALUE)
+
+
+worker = threading.Thread(target=work)
+worker.start()
+worker.join(10)
+FINISHED = not worker.is_alive()
+"""
+
+
+@need_module_locks
+def test_module_code_may_wait_for_a_thread_that_imports(workspace):
+    """As a plain 3.x import lets it (a thread pool at import time,
+    datetime.strptime's first call in a thread): the reload does not hold
+    the global import lock while module code runs."""
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", "seen = []\n")
+    workspace.write("pure", "lazily_imported.py", "VALUE = 'lazy'\n")
+    workspace.write("pure", "pooled.py", POOLED % 1)
+    import pooled
+    import sync
+
+    assert pooled.FINISHED and sync.seen == ["lazy"]
+    compatreload.purge("lazily_imported")
+    workspace.write("pure", "pooled.py", POOLED % 2)
+    assert deep_reload("pooled") == ["pooled"]
+    pooled = sys.modules["pooled"]
+    assert (pooled.VERSION, pooled.FINISHED, sync.seen) == (2, True, ["lazy", "lazy"])
+    assert "lazily_imported" in sys.modules
+
+
+CYCLE_MEMBER_A = "import sync\nimport cycle_b\nsync.executions.append(%d)\nVERSION = %d\n"
+
+CYCLE_MEMBER_B = """\
+import threading
+import time
+import sync
+
+
+def look():
+    import cycle_a
+    sync.seen.append(cycle_a.VERSION)
+
+
+if sync.start:
+    sync.looker = threading.Thread(target=look)
+    sync.looker.start()
+    time.sleep(0.3)  # the thread imports cycle_a meanwhile, dropped from sys.modules
+import cycle_a
+VERSION = %d
+"""
+
+
+def test_a_thread_importing_a_module_of_the_reload_waits_for_the_whole_reload(workspace):
+    """A cycle is dropped from sys.modules and imported again: a thread that
+    imports a member meanwhile neither executes it itself nor gets it
+    before the reload is over (3.x: the reload holds the module locks of
+    everything it re-executes; 2.x: the global import lock)."""
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", "start = False\nseen = []\nexecutions = []\n")
+    workspace.write("pure", "cycle_a.py", CYCLE_MEMBER_A % (1, 1))
+    workspace.write("pure", "cycle_b.py", CYCLE_MEMBER_B % 1)
+    import cycle_a  # noqa: F401
+    import sync
+
+    sync.start = True
+    workspace.write("pure", "cycle_a.py", CYCLE_MEMBER_A % (2, 2))
+    workspace.write("pure", "cycle_b.py", CYCLE_MEMBER_B % 2)
+    assert sorted(deep_reload("cycle_a")) == ["cycle_a", "cycle_b"]
+    sync.looker.join(10)
+    assert sync.executions == [1, 2]
+    assert sync.seen == [2]
+    assert sys.modules["cycle_a"].VERSION == sys.modules["cycle_b"].VERSION == 2
+
+
+ROLLED_BACK = """\
+import sync
+sync.go.set()
+sync.done.wait(10)
+raise RuntimeError("broken on purpose")
+"""
+
+
+@need_module_locks
+def test_a_rollback_leaves_loaded_what_another_thread_imported_meanwhile(workspace):
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", "import threading\ngo = threading.Event()\ndone = threading.Event()\n")
+    workspace.write("pure", "pure/elsewhere.py", "VALUE = 'elsewhere'\n")
+    workspace.write("pure", "user.py", "TAG = 1\n")
+    import pure
+    import sync
+    import user  # noqa: F401
+
+    imported = []
+
+    def server_thread():
+        sync.go.wait(10)
+        imported.append(importlib.import_module("pure.elsewhere"))
+        sync.done.set()
+
+    thread = threading.Thread(target=server_thread)
+    thread.start()
+    workspace.write("pure", "user.py", ROLLED_BACK)
+    with pytest.raises(RuntimeError):
+        deep_reload("user")
+    thread.join(10)
+    assert sys.modules["user"].TAG == 1
+    assert imported and sys.modules["pure.elsewhere"] is imported[0]
+    assert pure.elsewhere is imported[0]
+
+
+FORK_DURING_RELOAD = """\
+import sync
+sync.entered.set()
+sync.go.wait(10)
+TAG = 2
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+def test_a_fork_while_another_thread_reloads_waits_for_the_reload(workspace):
+    """A pre-fork server may fork a worker while its watcher reloads: the
+    child gets the process after the reload (never halfway through, never
+    with a lock held by a thread it does not have) and can reload itself."""
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", "import threading\nentered = threading.Event()\ngo = threading.Event()\n")
+    workspace.write("pure", "slow_user.py", "TAG = 1\n")
+    workspace.write("pure", "other.py", "TAG = 1\n")
+    import other  # noqa: F401
+    import slow_user  # noqa: F401
+    import sync
+
+    workspace.write("pure", "slow_user.py", FORK_DURING_RELOAD)
+    workspace.write("pure", "other.py", "TAG = 2\n")
+    results = []
+    reloader = threading.Thread(target=lambda: results.append(deep_reload("slow_user")))
+    reloader.start()
+    sync.entered.wait(10)
+    threading.Timer(0.3, sync.go.set).start()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status, never return to pytest
+        status = 3
+        try:
+            signal.alarm(30)  # a lock left held would hang the child: it dies of SIGALRM instead
+            done = sys.modules["slow_user"].TAG == 2 and compatreload.changed(["slow_user"]) == []
+            status = 0 if done and deep_reload("other") == ["other"] and sys.modules["other"].TAG == 2 else 1
+        finally:
+            os._exit(status)
+    forked_after = sync.go.is_set()
+    reloader.join(10)
+    assert os.waitpid(pid, 0)[1] == 0, "the child saw the reload halfway or could not reload"
+    assert forked_after and results == [["slow_user"]]
