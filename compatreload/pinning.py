@@ -6,6 +6,7 @@ finds each at its original file, even if sys.path now has another file of
 that name first, and its loader compiles the source as it is on disk now,
 never a cached .pyc. Every other import goes on as usual."""
 import contextlib
+import importlib
 import os
 import sys
 import types
@@ -83,6 +84,31 @@ class PinnedFinder(object):
         if origin is None:
             return None
         return LegacyFreshSourceLoader(self, origin)
+
+    def import_again(self, fullname):
+        """Import *fullname* (one of the origins) as an import statement
+        would, its package first. A module whose package is not loaded was
+        loaded by file under a dotted name (a plugin host's
+        ``spec_from_file_location("plugins.x", path)``, 2.x's
+        ``imp.load_source``), which an import statement cannot do: it is
+        loaded the same way again, without its package."""
+        package = fullname.rpartition(".")[0]
+        if not package or sys.modules.get(package) is not None:
+            return importlib.import_module(fullname)
+        if PY2:
+            return self.find_module(fullname).load_module(fullname)
+        spec = self.find_spec(fullname)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[fullname] = module
+        spec._initializing = True  # as importlib does: a thread importing it meanwhile waits
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(fullname, None)
+            raise
+        finally:
+            spec._initializing = False
+        return sys.modules[fullname]
 
 
 if not PY2:

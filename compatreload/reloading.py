@@ -1,6 +1,5 @@
 """deep_reload() and rebind(): re-execute a module and everything that
 depends on it, dependencies first, cycles together, all or nothing."""
-import importlib
 import logging
 import os
 import sys
@@ -153,16 +152,17 @@ def origins_of(groups, paths):
     return origins
 
 
-def execute(group, aliases_of):
-    """Drop the group from sys.modules together and import it again, in
-    the group's order; then point the other sys.modules keys of each
-    (*aliases_of*: name -> keys) at its new module, so that the modules
-    that run next and import it by such a key get the new module too."""
+def execute(group, finder, aliases_of):
+    """Drop the group from sys.modules together and import it again through
+    *finder* (the PinnedFinder), in the group's order; then point the other
+    sys.modules keys of each (*aliases_of*: name -> keys) at its new module,
+    so that the modules that run next and import it by such a key get the
+    new module too."""
     for name in group:
         del sys.modules[name]
     for name in group:
         if name not in sys.modules:
-            importlib.import_module(name)
+            finder.import_again(name)
     for name in group:
         for alias in aliases_of.get(name, ()):
             sys.modules[alias] = sys.modules[name]
@@ -309,7 +309,7 @@ def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_so
             invalidate_caches()
             clock.lap("bookkeeping")
             for group in groups:
-                execute(group, loaded.aliases_of)
+                execute(group, finder, loaded.aliases_of)
                 for name in group:
                     after_execution(name, origins[name].path, old_namespaces[name], transaction, upgrade)
             clock.lap("executing")

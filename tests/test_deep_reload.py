@@ -444,3 +444,53 @@ def test_a_dependent_loaded_from_bytecode_alone_is_rebound_not_reexecuted(worksp
     workspace.set_version("pure", "pure/a.py", 2)
     assert "compiled_user" not in deep_reload("pure.a")
     assert compiled.value() == "a@2"
+
+
+def load_by_file(name, path):
+    """What a plugin host does: load *path* as module *name*, whose package
+    is not importable (3.x: spec_from_file_location; 2.x: imp.load_source)."""
+    if PY2:
+        import imp
+
+        return imp.load_source(name, path)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+PLUGIN_BASE = "VERSION = %d\n\n\ndef hello():\n    return 'base v%%d' %% VERSION\n"
+# 2.x's import statement needs the package even for a loaded module: there a
+# plugin takes another's objects from sys.modules.
+PLUGIN_USER = (
+    "import sys\nhello = sys.modules['hostplugins.base'].hello\n" if PY2 else "from hostplugins.base import hello\n"
+) + "\n\ndef greet():\n    return 'user: ' + hello()\n"
+
+
+def test_plugins_loaded_by_file_under_a_package_that_is_not_loaded(workspace, bytecode):
+    """A plugin host loads plugins by file as hostplugins.base and
+    hostplugins.user, with no hostplugins package anywhere: a reload loads
+    them the same way, without the package an import statement would need."""
+    workspace.add("pure")
+    base = workspace.write("pure", "hidden/plugins/base.py", PLUGIN_BASE % 1)
+    user = workspace.write("pure", "hidden/plugins/user.py", PLUGIN_USER)
+    with pytest.raises(ImportError):
+        importlib.import_module("hostplugins")
+    load_by_file("hostplugins.base", base)
+    load_by_file("hostplugins.user", user)
+    try:
+        assert module("hostplugins.user").greet() == "user: base v1"
+        workspace.write("pure", "hidden/plugins/base.py", PLUGIN_BASE % 2, same_second=True)
+        assert deep_reload("hostplugins.base") == ["hostplugins.base", "hostplugins.user"]
+        assert module("hostplugins.user").greet() == "user: base v2"
+        assert "hostplugins" not in sys.modules
+        workspace.write("pure", "hidden/plugins/base.py", "VERSION = (\n")
+        with pytest.raises(SyntaxError):
+            deep_reload("hostplugins.base")
+        assert module("hostplugins.user").greet() == "user: base v2"
+    finally:
+        sys.modules.pop("hostplugins.base", None)
+        sys.modules.pop("hostplugins.user", None)
