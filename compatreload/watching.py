@@ -15,7 +15,7 @@ import timeit
 import types
 
 from .changes import changed_sources
-from .errors import SourceChangedError
+from .errors import ReloadError, SourceChangedError
 from .graph import read_import_lines
 from .origins import source_file
 from .reloading import Prefixes, deep_reload
@@ -57,6 +57,7 @@ class Watcher(object):
         self.callback = callback
         self.upgrade = upgrade
         self.failed = {}  # name -> digest of the content whose reload failed
+        self.gone = set()  # watched modules whose source file is deleted: not re-executed
         self.stopping = threading.Event()
         self.thread = None
         self.roots = library_roots()
@@ -90,17 +91,19 @@ class Watcher(object):
     def check(self):
         """Look once; returns the names reloaded ([] if none or failed)."""
         sources = changed_sources(self.watched())
+        self.note_deleted(set(name for name, digest in sources.items() if digest is None))
         attempted = dict(  # the content this reload will try; not what failed before
             (name, digest)
             for name, digest in sources.items()
-            if name not in self.failed or self.failed[name] != digest
+            if digest is not None and (name not in self.failed or self.failed[name] != digest)
         )
         if not attempted or not self.settled(attempted):
             return []
         names = sorted(attempted)
         try:
             reloaded = deep_reload(
-                names, exclude=self.exclude.names, upgrade=self.upgrade, _expected_sources=attempted
+                names, exclude=self.exclude.names + self.gone_besides(names), upgrade=self.upgrade,
+                _expected_sources=attempted,
             )
         except SourceChangedError as error:
             # A save in progress was read: rolled back; try again once it settles.
@@ -117,6 +120,27 @@ class Watcher(object):
         log.info("compatreload: reloaded %s", ", ".join(reloaded))
         self.notify(reloaded, None)
         return reloaded
+
+    def note_deleted(self, gone):
+        """Tell the callback, once per deletion, of each watched module whose
+        source file is gone: it cannot run again, so it stays loaded as it
+        is and the reloads that follow leave it out (a deploy or a branch
+        switch that deletes a module must not hold back the other edits)."""
+        for name in sorted(gone - self.gone):
+            error = ReloadError(
+                "compatreload: %s was loaded from %s, which no longer exists; it stays loaded as it "
+                "is and is not re-executed until a file is there again" % (name, source_file(sys.modules[name]))
+            )
+            log.warning("%s", error)
+            self.notify(None, error)
+        self.gone = gone
+
+    def gone_besides(self, targets):
+        """The deleted modules to exclude from a reload of *targets*: all but
+        a package of a target (excluding it would exclude the target)."""
+        return tuple(
+            name for name in sorted(self.gone) if not any(target.startswith(name + ".") for target in targets)
+        )
 
     def settled(self, seen):
         """True once the same changed files with the same content (*seen*:

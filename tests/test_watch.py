@@ -223,3 +223,43 @@ def test_a_module_loaded_from_bytecode_alone_is_not_taken_for_a_deleted_one(work
     workspace.set_version("pure", "pure/a.py", 2)
     assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
     assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
+
+
+def test_a_deleted_module_does_not_hold_back_the_other_edits(workspace):
+    """A deploy or a branch switch deletes pure.b and edits pure.a: pure.a
+    is reloaded; pure.b, its dependent, stays loaded as it was with its
+    bindings rebound, as an excluded module (so pure.c, reached only through
+    it, runs the new pure.a through it); the callback hears of the deletion
+    once; a file at pure.b's place again is reloaded."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    watcher = Watcher(["pure"], callback=calls)
+    old_b = sys.modules["pure.b"]
+    os.remove(workspace.path("pure", "pure/b.py"))
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert watcher.check() == ["pure.a"]
+    deleted, reloaded = calls.calls
+    assert deleted[0] is None and isinstance(deleted[1], ReloadError) and "pure.b" in str(deleted[1])
+    assert reloaded == (["pure.a"], None)
+    assert sys.modules["pure.b"] is old_b and old_b.a is sys.modules["pure.a"]
+    assert sys.modules["pure.c"].value() == "c@1>b@1>a@2"
+    workspace.set_version("pure", "pure/a.py", 3)
+    assert watcher.check() == ["pure.a"] and len(calls.calls) == 3  # no second word of pure.b
+    workspace.set_version("pure", "pure/b.py", 2, same_second=False)
+    assert watcher.check() == ["pure.b", "pure.c"]
+    assert sys.modules["pure.c"].value() == "c@1>b@2>a@3"
+
+
+def test_a_deleted_package_file_does_not_exclude_its_edited_submodules(workspace):
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    watcher = Watcher(["pure"], callback=calls)
+    os.remove(workspace.path("pure", "pure/__init__.py"))
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
+    assert "pure was loaded from" in str(calls.calls[0][1])
+    assert sys.modules["pure.c"].value() == "c@1>b@1>a@2"
