@@ -48,13 +48,34 @@ def import_lock():
         import_lock_module.release_lock()
 
 
+#: The locks os.fork() takes first, in the order the code takes them
+#: (exclusive() before changes' records), so a fork never deadlocks a reload.
+_fork_guarded = []
+
+
 def fork_waits_for(lock):
-    """Make os.fork() take *lock* first and let go of it after, in the parent
-    and in the child, where the forking thread, which holds it, goes on
-    (same thread identifier): a child never starts with it held by a thread
-    it does not have, nor with what it guards half done."""
-    at_fork(before=lock.acquire, after_in_parent=lock.release, after_in_child=lock.release)
+    """Make os.fork() take the re-entrant *lock* first and let go of it
+    after, in the parent and in the child, where the forking thread, which
+    holds it, goes on (same thread identifier): a child never starts with
+    it held by a thread it does not have, nor with what it guards half done.
+    Locks are taken in the order of these calls. (2.x and 3.6 have no
+    os.register_at_fork: nothing is done.)"""
+    _fork_guarded.append(lock)
     return lock
+
+
+def take_fork_guarded():
+    for lock in _fork_guarded:
+        lock.acquire()
+
+
+def release_fork_guarded():
+    for lock in reversed(_fork_guarded):
+        lock.release()
+
+
+if at_fork is not None:
+    at_fork(before=take_fork_guarded, after_in_parent=release_fork_guarded, after_in_child=release_fork_guarded)
 
 
 #: What exclusive() takes on 3.7+ and PyPy3 (None on 2.x and 3.6).

@@ -161,8 +161,11 @@ class Watcher(object):
             log.exception("compatreload: the watch callback raised")
 
     def start(self):
-        """Look every *interval* seconds in a daemon thread."""
-        if self.thread is not None:
+        """Look every *interval* seconds in a daemon thread. A watcher whose
+        thread is gone may start again: stopped, or made before os.fork()
+        (a child has no thread but the one that forked: a pre-fork server's
+        worker starts the watcher it inherited)."""
+        if self.thread is not None and self.thread.is_alive():
             raise RuntimeError("compatreload: this watcher is already started")
         self.stopping.clear()
         self.thread = threading.Thread(target=self.run, name="compatreload-watch")
@@ -180,10 +183,12 @@ class Watcher(object):
             due = max(due + self.interval, timeit.default_timer())
 
     def stop(self, timeout=None):
-        """Stop the thread and wait for it; a watcher may start again."""
+        """Stop the thread and wait for it (unless called from it: from a
+        callback); a watcher may start again."""
         self.stopping.set()
         if self.thread is not None:
-            self.thread.join(timeout)
+            if self.thread is not threading.current_thread():
+                self.thread.join(timeout)
             self.thread = None
 
 

@@ -398,3 +398,42 @@ def test_a_fork_while_another_thread_reloads_waits_for_the_reload(workspace):
     reloader.join(10)
     assert os.waitpid(pid, 0)[1] == 0, "the child saw the reload halfway or could not reload"
     assert forked_after and results == [["slow_user"]]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "register_at_fork"),
+    reason="os.register_at_fork needs 3.7+: on 2.x and 3.6 a fork while changed() records "
+    "a file leaves its lock held in the child",
+)
+def test_a_fork_while_a_watcher_records_a_change_waits_for_it(workspace):
+    """A watcher thread records what changed under a lock of changed()'s own;
+    a fork meanwhile waits until it is let go, so the child's changed() never
+    waits for a thread the child does not have. (The lock is taken here by
+    hand: a thread holds it only for the moment it records a file.)"""
+    from compatreload import changes
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    assert compatreload.changed(["pure.a"]) == []  # the baseline
+    holding = threading.Event()
+
+    def record_slowly():
+        with changes._records_lock:
+            holding.set()
+            time.sleep(0.3)
+
+    recorder = threading.Thread(target=record_slowly)
+    recorder.start()
+    holding.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status, never return to pytest
+        status = 3
+        try:
+            signal.alarm(30)  # a lock left held would hang the child: it dies of SIGALRM instead
+            workspace.set_version("pure", "pure/a.py", 2)
+            status = 0 if compatreload.changed(["pure.a"]) == ["pure.a"] else 1
+        finally:
+            os._exit(status)
+    recorder.join()
+    assert os.waitpid(pid, 0)[1] == 0, "the child's changed() waited for a thread it does not have"

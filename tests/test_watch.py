@@ -1,5 +1,6 @@
 """watch(): reload what changed, by hand or from a daemon thread."""
 import os
+import signal
 import sys
 import threading
 
@@ -263,3 +264,51 @@ def test_a_deleted_package_file_does_not_exclude_its_edited_submodules(workspace
     assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
     assert "pure was loaded from" in str(calls.calls[0][1])
     assert sys.modules["pure.c"].value() == "c@1>b@1>a@2"
+
+
+def test_a_callback_may_stop_its_watcher(workspace, caplog):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    calls = Calls()
+
+    def stop_once_reloaded(reloaded, error):
+        watcher.stop()
+        calls(reloaded, error)
+
+    watcher = watch(["pure"], interval=0.05, callback=stop_once_reloaded)
+    thread = watcher.thread
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert calls.event.wait(20), "the watcher did not reload within 20 s"
+    thread.join(20)
+    assert not thread.is_alive() and watcher.thread is None
+    assert "the watch callback raised" not in caplog.text
+    watcher.start()  # and it may start again
+    watcher.stop()
+    assert calls.calls == [(["pure.a"], None)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+def test_a_forked_child_starts_the_watcher_it_inherited(workspace):
+    """A pre-fork server that made the watcher before forking (gunicorn's
+    preload_app): the child has no watcher thread, and starts it itself."""
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    calls = Calls()
+    watcher = watch(["pure"], interval=0.05, callback=calls)
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status, never return to pytest
+        status = 3
+        try:
+            signal.alarm(30)
+            watcher.start()
+            workspace.set_version("pure", "pure/a.py", 2)
+            reloaded = calls.event.wait(20) and calls.calls[-1] == (["pure.a"], None)
+            status = 0 if reloaded and sys.modules["pure.a"].TAG == "a@2" else 1
+        finally:
+            os._exit(status)
+    try:
+        assert os.waitpid(pid, 0)[1] == 0, "the child could not start its watcher or did not reload"
+    finally:
+        watcher.stop()
