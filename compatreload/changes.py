@@ -20,7 +20,7 @@ import threading
 import time
 import types
 
-from .compat import stamp_of, string_types
+from .compat import imap, stamp_of, string_types
 from .locking import fork_waits_for
 from .origins import loaded_from_bytecode, module_namespace, source_file
 
@@ -87,10 +87,10 @@ class Snapshot(object):
     def unchanged(self, names):
         if names != self.names:
             return False
-        if not all(map(operator.is_, map(sys.modules.get, names), self.modules)):
+        if not all(imap(operator.is_, imap(sys.modules.get, names), self.modules)):
             return False
         try:
-            return list(map(stamp_of, map(os.stat, self.paths))) == self.stamps
+            return all(imap(operator.eq, imap(stamp_of, imap(os.stat, self.paths)), self.stamps))
         except OSError:  # a file is gone: the per-module path reports it
             return False
 
@@ -160,17 +160,19 @@ def is_recorded(record, module):
     )
 
 
-def checked_names(names):
+def listed_names(names):
     """The list of names *names* designates: every loaded module if None."""
     if names is None:
         return list(sys.modules)
     if isinstance(names, string_types):
         return [names]
-    names = list(names)
+    return list(names)
+
+
+def check_names(names):
     for name in names:
         if not isinstance(name, string_types):
             raise TypeError("changed() expects module names (str), got %s %r" % (type(name).__name__, name))
-    return names
 
 
 def selected_modules(names):
@@ -188,10 +190,11 @@ def changed(names=None):
 def changed_sources(names=None):
     """What changed() finds, as name -> digest of the source now (None if
     the file is gone): the watcher needs the content, not only the name."""
-    names = checked_names(names)
+    names = listed_names(names)
     snapshot = _snapshot[0]
-    if snapshot is not None and snapshot.unchanged(names):
+    if snapshot is not None and snapshot.unchanged(names):  # its names were checked when it was taken
         return {}
+    check_names(names)
     found = {}
     records, stat_file = _records, os.stat
     selected = selected_modules(names)

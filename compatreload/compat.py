@@ -153,6 +153,9 @@ if PY2:
     #: (mtime, size) of a stat result: 2.x has float seconds only.
     stamp_of = operator.attrgetter("st_mtime", "st_size")
 
+    #: 2.x: itertools.imap (a lazy map: 2.x's map builds a list).
+    from itertools import imap
+
 else:
     import importlib.machinery
     import importlib.util
@@ -163,6 +166,9 @@ else:
     #: (mtime, size) of a stat result, the mtime in nanoseconds (3.3+); an
     #: attrgetter, so that map() applies it to many without a Python frame.
     stamp_of = operator.attrgetter("st_mtime_ns", "st_size")
+
+    #: 3.x: map itself (lazy).
+    imap = map
 
     def cached_bytecode_paths(source):
         """3.x (PEP 3147/488) writes __pycache__/x.<tag>[.opt-N].pyc (or
