@@ -189,8 +189,41 @@ def attach_loaded_submodules(module):
 def pinned(origins, reuse=None):
     """Put a PinnedFinder for *origins* first on sys.meta_path for the block."""
     finder = PinnedFinder(origins, reuse)
-    sys.meta_path.insert(0, finder)
+    take_first_place(finder)
     try:
         yield finder
     finally:
-        sys.meta_path.remove(finder)
+        give_up_place(finder)
+
+
+class Dormant(object):
+    """What a reload's finder leaves in its place on sys.meta_path: a finder
+    that finds nothing. Removing an entry would move the ones after it
+    down while another thread goes through the list by index (importlib's
+    _find_spec, 2.x's import.c): that thread would skip one."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        return None
+
+    def find_module(self, fullname, path=None):
+        return None
+
+
+DORMANT = Dormant()
+
+
+def take_first_place(finder):
+    """Put *finder* first on sys.meta_path: over the Dormant a reload left
+    first, else inserted (a thread going through the list meanwhile may ask
+    a finder twice, which is harmless; it skips none)."""
+    if sys.meta_path and sys.meta_path[0] is DORMANT:
+        sys.meta_path[0] = finder
+    else:
+        sys.meta_path.insert(0, finder)
+
+
+def give_up_place(finder):
+    """Put the Dormant where *finder* is on sys.meta_path."""
+    for index, entry in enumerate(sys.meta_path):
+        if entry is finder:
+            sys.meta_path[index] = DORMANT

@@ -17,6 +17,7 @@ import pytest
 
 import compatreload
 from compatreload import deep_reload
+from compatreload.pinning import DORMANT, PinnedFinder
 
 SHAPE = re.compile(r"^c@\d>b@\d>a@\d$")
 
@@ -437,3 +438,88 @@ def test_a_fork_while_a_watcher_records_a_change_waits_for_it(workspace):
             os._exit(status)
     recorder.join()
     assert os.waitpid(pid, 0)[1] == 0, "the child's changed() waited for a thread it does not have"
+
+
+class BlockingFinder(object):
+    """Holds a thread inside the import system, in the middle of the list of
+    finders, until the reload's finder has left the list."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        return self.find_module(fullname)
+
+    def find_module(self, fullname, path=None):
+        deadline = time.time() + 10
+        while fullname == "provided_elsewhere" and time.time() < deadline and any(
+            isinstance(entry, PinnedFinder) for entry in sys.meta_path
+        ):
+            time.sleep(0.005)
+        return None
+
+
+class Provider(object):
+    """A finder that provides the module provided_elsewhere (a plugin system's
+    importer, like six's): nothing on disk has that name."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "provided_elsewhere":
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def find_module(self, fullname, path=None):
+        return self if fullname == "provided_elsewhere" else None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.VALUE = "provided"
+
+    def load_module(self, fullname):  # 2.x
+        module = sys.modules.setdefault(fullname, __import__("types").ModuleType(fullname))
+        self.exec_module(module)
+        return module
+
+
+STARTS_AN_IMPORTER = """\
+import threading
+import sync
+sync.importer = threading.Thread(target=sync.import_provided)
+sync.importer.start()
+TAG = 2
+"""
+
+
+def test_a_thread_going_through_the_finders_when_a_reload_ends_skips_none(workspace):
+    """The reload's finder leaves an inert finder in its place on
+    sys.meta_path: a thread in the middle of the list (here held inside the
+    finder after it) goes on to every finder after that one."""
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", "results = []\n")
+    workspace.write("pure", "user.py", "TAG = 1\n")
+    import sync
+    import user  # noqa: F401
+
+    blocking, provider = BlockingFinder(), Provider()
+
+    def import_provided():
+        try:
+            sync.results.append(importlib.import_module("provided_elsewhere").VALUE)
+        except ImportError as error:
+            sync.results.append(error)
+
+    sync.import_provided = import_provided
+    dormant = sys.meta_path.count(DORMANT)
+    sys.meta_path[:0] = [blocking, provider]
+    try:
+        workspace.write("pure", "user.py", STARTS_AN_IMPORTER)
+        assert deep_reload("user") == ["user"]
+        sync.importer.join(10)
+        assert sync.results == ["provided"]
+    finally:
+        sys.meta_path[:] = [entry for entry in sys.meta_path if entry not in (blocking, provider)]
+        sys.modules.pop("provided_elsewhere", None)
+    # Not first when the reload began: one more inert finder, where it was.
+    assert not [entry for entry in sys.meta_path if isinstance(entry, PinnedFinder)]
+    assert sys.meta_path.count(DORMANT) == dormant + 1
