@@ -84,13 +84,7 @@ class Transaction(object):
         for module, snapshot in self.packages.values():
             namespace = module_namespace(module)
             prefix = "%s." % namespace.get("__name__")
-            wanted = dict(snapshot)
-            wanted.update(
-                (key, value)
-                for key, value in list(namespace.items())
-                if key not in snapshot and prefix + key in self.imported_elsewhere
-            )
-            restore_namespace(namespace, wanted)
+            restore_namespace(namespace, snapshot, keep=lambda key: prefix + key in self.imported_elsewhere)
 
 
 def put_attribute(target, attribute, value):
@@ -100,10 +94,11 @@ def put_attribute(target, attribute, value):
         setattr(target, attribute, value)
 
 
-def restore_namespace(namespace, snapshot):
-    """Make *namespace* hold exactly *snapshot*'s keys and objects, touching
-    only the keys that differ (other threads may be reading it)."""
-    for key in [key for key in namespace if key not in snapshot]:
+def restore_namespace(namespace, snapshot, keep=lambda key: False):
+    """Make *namespace* hold exactly *snapshot*'s keys and objects, but the
+    keys added since for which ``keep(key)`` is true, touching only the
+    keys that differ (other threads may be reading it)."""
+    for key in [key for key in namespace if key not in snapshot and not keep(key)]:
         del namespace[key]
     for key, value in snapshot.items():
         if namespace.get(key, MISSING) is not value:
