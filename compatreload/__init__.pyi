@@ -1,7 +1,7 @@
 # Type stubs for the public API of compatreload (see README.md).
 import threading
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Tuple, Union
 
 __version__: str
 __all__: List[str]
@@ -18,6 +18,8 @@ class StaleBindingWarning(RuntimeWarning): ...
 _Target = Union[ModuleType, str]
 _Names = Union[str, Iterable[str]]
 _Callback = Callable[[Optional[List[str]], Optional[BaseException]], object]
+#: What watch(backend=...) accepts; Watcher.backend is what it chose.
+_Backend = Literal["auto", "polling", "watchdog"]
 
 def purge(name: str, submodules: bool = ...) -> List[str]: ...
 def deep_reload(
@@ -31,6 +33,7 @@ def rebind(old: Dict[str, Any], new: ModuleType, exclude: _Names = ...) -> List[
 def changed(names: Optional[_Names] = ...) -> List[str]: ...
 
 class Watcher:
+    backend: Literal["polling", "watchdog"]
     interval: float
     callback: Optional[_Callback]
     upgrade: bool
@@ -43,6 +46,7 @@ class Watcher:
         exclude: _Names = ...,
         upgrade: bool = ...,
         settle_polls: int = ...,
+        backend: _Backend = ...,
     ) -> None: ...
     def __enter__(self) -> Watcher: ...
     def __exit__(self, *exc_info: object) -> None: ...
@@ -59,4 +63,5 @@ def watch(
     upgrade: bool = ...,
     start: bool = ...,
     settle_polls: int = ...,
+    backend: _Backend = ...,
 ) -> Watcher: ...

@@ -145,6 +145,13 @@ def current_source(name, module, path, record):
         return SAME
 
 
+def recorded_paths(names):
+    """The source file paths recorded for those of *names* that changed()
+    or a reload has looked at."""
+    records = _records
+    return [records[name].path for name in names if name in records]
+
+
 def executed_digest(name, module):
     """Digest of the source recorded as executed for *module*, or None."""
     record = _records.get(name)

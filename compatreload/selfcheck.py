@@ -5,6 +5,7 @@ import contextlib
 import importlib
 import platform
 import sys
+import threading
 import time
 import warnings
 
@@ -12,6 +13,7 @@ from .native import RELOAD_IMPL
 from .fixtures import FIXTURES, Workspace, unavailable_reason
 from .purging import purge
 from .changes import changed
+from .events import watchdog_observer
 from .reloading import deep_reload
 from .watching import Watcher
 
@@ -174,6 +176,20 @@ def check_changes(workspace):
     expect(changed(["pure.a", "pure.c"]), ["pure.a"], "a same-size edit in the same second")
     expect(watcher.check(), ["pure.a", "pure.b", "pure.c"], "the watcher reloads it")
     expect(changed(["pure.a", "pure.c"]), [], "after the reload")
+
+
+@scenario("watch() woken by file events (watchdog)", "pure")
+def check_file_events(workspace):
+    if watchdog_observer() is None:
+        raise ScenarioSkipped("the watchdog package is not installed: watch() polls")
+    importlib.import_module("pure.c")
+    reloaded = []
+    done = threading.Event()
+    with Watcher(["pure"], interval=600, callback=lambda names, error: (reloaded.append(names), done.set()),
+                 backend="watchdog"):
+        workspace.set_version("pure", "pure/a.py", 2)
+        expect(done.wait(10), True, "a reload within 10 s of the edit, long before the next poll")
+    expect(reloaded, [["pure.a", "pure.b", "pure.c"]], "what the watcher reloaded")
 
 
 @contextlib.contextmanager

@@ -5,7 +5,9 @@ deep-reloads all changed modules in one transaction, then calls
 ``callback(reloaded, error)``: the list of names re-executed and None, or
 None and the exception when the reload failed. After a failure the old
 code keeps running, and the same broken content is not tried again until
-a file changes again. Polling needs the standard library only."""
+a file changes again. Polling needs the standard library only; with the
+``watchdog`` package installed, file events wake the thread as soon as a
+watched file is saved (see events.py)."""
 import logging
 import os
 import sys
@@ -14,13 +16,17 @@ import threading
 import timeit
 import types
 
-from .changes import changed_sources
+from .changes import changed_sources, recorded_paths
 from .errors import ReloadError, SourceChangedError
+from .events import FileEvents, chosen_backend
 from .graph import read_import_lines
 from .origins import source_file
 from .reloading import Prefixes, deep_reload
 
 log = logging.getLogger("compatreload")
+
+#: Seconds without a file event before a woken watcher checks.
+EVENT_QUIET_SECONDS = 0.1
 
 #: sysconfig paths of installed code: not watched by default.
 LIBRARY_PATHS = ("stdlib", "platstdlib", "purelib", "platlib")
@@ -46,9 +52,19 @@ class Watcher(object):
     only when N more polls saw the same changed files with the same
     content. ``check()`` looks once; ``start()`` looks every *interval*
     seconds in a daemon thread until ``stop()``; as a context manager it
-    starts and stops."""
+    starts and stops.
 
-    def __init__(self, names=None, interval=1.0, callback=None, exclude=(), upgrade=False, settle_polls=0):
+    *backend*: "polling" (the standard library only), "watchdog" (the
+    thread also wakes on file events, EVENT_QUIET_SECONDS after the last
+    event of a save; ImportError if watchdog cannot be imported) or "auto"
+    (watchdog when it can be imported). ``backend`` is then what it uses.
+    Events only wake the thread early: it still polls every *interval*
+    (an event the system drops is seen by the next poll), and changed()
+    still decides what changed."""
+
+    def __init__(self, names=None, interval=1.0, callback=None, exclude=(), upgrade=False, settle_polls=0,
+                 backend="auto"):
+        self.backend = chosen_backend(backend)
         self.names = None if names is None else Prefixes(names, "names")
         self.settle_polls = settle_polls
         self.unsettled = (None, 0)  # (changed files' digests, how many polls saw them)
@@ -59,11 +75,12 @@ class Watcher(object):
         self.failed = {}  # name -> digest of the content whose reload failed
         self.gone = set()  # watched modules whose source file is deleted: not re-executed
         self.stopping = threading.Event()
+        self.wakeup = threading.Event()  # set by a file event, and by stop()
         self.thread = None
         self.roots = library_roots()
-        watched = self.watched()
-        changed_sources(watched)  # the baseline
-        read_import_lines(set(watched))
+        self.checked = self.watched()  # the names the last check looked at
+        changed_sources(self.checked)  # the baseline
+        read_import_lines(set(self.checked))
 
     def __enter__(self):
         if self.thread is None:
@@ -90,7 +107,8 @@ class Watcher(object):
 
     def check(self):
         """Look once; returns the names reloaded ([] if none or failed)."""
-        sources = changed_sources(self.watched())
+        self.checked = self.watched()
+        sources = changed_sources(self.checked)
         self.note_deleted(set(name for name, digest in sources.items() if digest is None))
         attempted = dict(  # the content this reload will try; not what failed before
             (name, digest)
@@ -168,34 +186,71 @@ class Watcher(object):
         if self.thread is not None and self.thread.is_alive():
             raise RuntimeError("compatreload: this watcher is already started")
         self.stopping.clear()
-        self.thread = threading.Thread(target=self.run, name="compatreload-watch")
+        self.wakeup.clear()
+        # Followed before start() returns: an edit saved right after is seen.
+        events = self.file_events()
+        self.thread = threading.Thread(target=self.run, args=(events,), name="compatreload-watch")
         self.thread.daemon = True
         self.thread.start()
         return self
 
-    def run(self):
+    def file_events(self):
+        """FileEvents following the watched files, or None when polling."""
+        if self.backend != "watchdog":
+            return None
+        events = FileEvents(self.wakeup)
+        events.follow(recorded_paths(self.checked))
+        return events
+
+    def run(self, events=None):
         # Polls start every *interval* seconds (not *interval* after the end
         # of the previous check), so that with settle_polls=N an edit is
         # reloaded within N+1 intervals plus one check and the reload itself.
-        due = timeit.default_timer() + self.interval
-        while not self.stopping.wait(max(0.0, due - timeit.default_timer())):
-            self.check()
-            due = max(due + self.interval, timeit.default_timer())
+        # A file event adds a check; the polls keep their times.
+        try:
+            due = timeit.default_timer() + self.interval
+            while True:
+                woken = self.wakeup.wait(max(0.0, due - timeit.default_timer()))
+                if woken:
+                    self.quieten()
+                else:
+                    due = max(due + self.interval, timeit.default_timer())
+                if self.stopping.is_set():
+                    return
+                self.check()
+                if events is not None:  # modules loaded or unloaded since
+                    events.follow(recorded_paths(self.checked))
+        finally:
+            if events is not None:
+                events.close()
+
+    def quieten(self):
+        """After a file event, wait until EVENT_QUIET_SECONDS pass without
+        one (an editor's or a deploy's save is several events), at most
+        *interval* seconds."""
+        deadline = timeit.default_timer() + self.interval
+        while not self.stopping.is_set():
+            self.wakeup.clear()
+            quiet = min(EVENT_QUIET_SECONDS, deadline - timeit.default_timer())
+            if quiet <= 0 or not self.wakeup.wait(quiet):
+                return
 
     def stop(self, timeout=None):
         """Stop the thread and wait for it (unless called from it: from a
         callback); a watcher may start again."""
         self.stopping.set()
+        self.wakeup.set()
         if self.thread is not None:
             if self.thread is not threading.current_thread():
                 self.thread.join(timeout)
             self.thread = None
 
 
-def watch(names=None, interval=1.0, callback=None, exclude=(), upgrade=False, start=True, settle_polls=0):
+def watch(names=None, interval=1.0, callback=None, exclude=(), upgrade=False, start=True, settle_polls=0,
+          backend="auto"):
     """Make a Watcher (see its docstring) and, unless *start* is False,
     start its thread. Returns the watcher."""
-    watcher = Watcher(names, interval, callback, exclude, upgrade, settle_polls)
+    watcher = Watcher(names, interval, callback, exclude, upgrade, settle_polls, backend)
     if start:
         watcher.start()
     return watcher

@@ -34,6 +34,7 @@ def test_json_report(capsys):
     expected_skips = set(
         name for name, fixture, _ in selfcheck.SCENARIOS
         if fixtures.unavailable_reason(fixtures.FIXTURES[fixture])
+        or ("watchdog" in name and selfcheck.watchdog_observer() is None)
     )
     assert set(name for name, result in results.items() if result == "skip") == expected_skips
     assert all(row["seconds"] >= 0 for row in report["scenarios"])
@@ -103,6 +104,15 @@ def test_sixmoves_scenario_skips_without_six(monkeypatch, capsys):
     monkeypatch.setattr(selfcheck, "SCENARIOS", sixmoves)
     code, out = run_main([], capsys)
     assert code == 0 and "six is not installed" in out.out
+
+
+def test_file_events_scenario_skips_without_watchdog(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "watchdog", None)
+    monkeypatch.setitem(sys.modules, "watchdog.observers", None)
+    events = [entry for entry in selfcheck.SCENARIOS if "watchdog" in entry[0]]
+    monkeypatch.setattr(selfcheck, "SCENARIOS", events)
+    code, out = run_main([], capsys)
+    assert code == 0 and "the watchdog package is not installed: watch() polls" in out.out
 
 
 def test_the_rollback_scenario_fails_when_nothing_raises(monkeypatch, capsys):

@@ -1,12 +1,14 @@
 """watch(): reload what changed, by hand or from a daemon thread."""
 import os
+import shutil
 import signal
 import sys
 import threading
+import time
 
 import pytest
 
-from compatreload import ReloadError, Watcher, watch
+from compatreload import ReloadError, Watcher, purge, watch
 from conftest import load_from_bytecode_alone
 
 
@@ -312,3 +314,170 @@ def test_a_forked_child_starts_the_watcher_it_inherited(workspace):
         assert os.waitpid(pid, 0)[1] == 0, "the child could not start its watcher or did not reload"
     finally:
         watcher.stop()
+
+
+def watchdog_missing():
+    try:
+        import watchdog.observers  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+needs_watchdog = pytest.mark.skipif(
+    watchdog_missing(), reason="file events need the watchdog package (every tox env installs it)"
+)
+
+
+class CountedWatcher(Watcher):
+    """A Watcher that counts its checks."""
+
+    checks = 0
+
+    def check(self):
+        self.checks += 1
+        return Watcher.check(self)
+
+
+@pytest.mark.parametrize("backend", ["watchdog", "polling"])
+def test_file_events_reload_an_edit_long_before_the_next_poll_and_polling_waits_for_it(workspace, backend):
+    if backend == "watchdog" and watchdog_missing():
+        pytest.skip("file events need the watchdog package (every tox env installs it)")
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    with watch(["pure"], interval=600, callback=calls, backend=backend) as watcher:
+        assert watcher.backend == backend
+        workspace.set_version("pure", "pure/a.py", 2)
+        reloaded_before_the_poll = calls.event.wait(20 if backend == "watchdog" else 1.0)
+        assert reloaded_before_the_poll == (backend == "watchdog")
+        if backend == "polling":
+            assert watcher.check() == ["pure.a", "pure.b", "pure.c"]
+    assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
+    assert sys.modules["pure.c"].value() == "c@1>b@1>a@2"
+
+
+@needs_watchdog
+def test_an_editors_atomic_save_wakes_the_watcher(workspace):
+    """Editors write a temporary file and rename it over the old one."""
+    workspace.add("pure")
+    import pure.b  # noqa: F401
+
+    calls = Calls()
+    with watch(["pure"], interval=600, callback=calls, backend="watchdog"):
+        path = workspace.path("pure", "pure/b.py")
+        with open(path + ".tmp", "w") as stream:
+            stream.write(workspace.source("pure", "pure/b.py").replace("@1", "@2"))
+        os.rename(path + ".tmp", path)
+        assert calls.event.wait(20), "no reload within 20 s: the rename did not wake the watcher"
+    assert calls.calls == [(["pure.b"], None)] and sys.modules["pure.b"].TAG == "b@2"
+
+
+@needs_watchdog
+def test_the_watchers_own_reading_does_not_wake_it(workspace):
+    """A reload and the checks after it read the files; watchdog 5+ reports
+    those reads (opened, closed without writing), which must not wake the
+    watcher again and again."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    watcher = CountedWatcher(["pure"], interval=600, callback=calls, backend="watchdog").start()
+    try:
+        workspace.set_version("pure", "pure/a.py", 2)
+        assert calls.event.wait(20), "no reload within 20 s"
+        time.sleep(1.0)  # ten quiet periods: a watcher woken by its own reading checks again and again
+        assert watcher.checks == 1 and calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
+    finally:
+        watcher.stop()
+
+
+@needs_watchdog
+def test_a_file_rewritten_without_pause_is_still_checked_every_interval(workspace):
+    """Events keep coming while a tool rewrites a file every 50 ms (never
+    the 100 ms pause the watcher waits for): it still looks once per
+    interval. (Whether that reload goes through depends on whether a write
+    lands while it reads the file: then it is rolled back.)"""
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    watcher = CountedWatcher(["pure"], interval=0.3, backend="watchdog").start()
+    try:
+        for version in range(30):  # 1.5 s
+            workspace.set_version("pure", "pure/a.py", version % 9 + 1, same_second=False)
+            time.sleep(0.05)
+        checks = watcher.checks
+    finally:
+        watcher.stop()
+    assert checks >= 2, "%d checks while a file was rewritten for 1.5 s with interval 0.3 s" % checks
+
+
+@needs_watchdog
+def test_a_purged_package_folder_is_no_longer_followed(workspace):
+    workspace.add("pure")
+    workspace.add("circular")
+    import circular.ping  # noqa: F401
+    import pure.a  # noqa: F401
+
+    calls = Calls()
+    with watch(["pure", "circular"], interval=600, callback=calls, backend="watchdog"):
+        purge("circular")
+        workspace.set_version("pure", "pure/a.py", 2)
+        assert calls.event.wait(20), "no reload within 20 s"
+        calls.event.clear()
+        workspace.set_version("pure", "pure/a.py", 3)  # after the check that let go of circular/
+        assert calls.event.wait(20), "no reload within 20 s once a folder was let go"
+    assert calls.calls == [(["pure.a"], None), (["pure.a"], None)]
+    assert sys.modules["pure.a"].TAG == "a@3"
+
+
+@needs_watchdog
+def test_a_folder_without_file_events_is_still_polled(workspace, caplog):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    calls = Calls()
+    watcher = watch(["pure"], interval=0.05, callback=calls, backend="watchdog", start=False)
+    shutil.rmtree(workspace.path("pure", "pure"))  # watchdog cannot watch a folder that is gone
+    with watcher:
+        assert calls.event.wait(20), "the deletion was not reported within 20 s"
+    assert "no file events for" in caplog.text
+    assert isinstance(calls.calls[0][1], ReloadError) and "no longer exists" in str(calls.calls[0][1])
+
+
+@needs_watchdog
+def test_stopping_ends_the_file_event_threads(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    before = set(threading.enumerate())
+    watcher = watch(["pure"], interval=600, backend="watchdog")
+    assert len(set(threading.enumerate()) - before) >= 3  # the watcher, watchdog's observer and emitter
+    watcher.stop()
+    assert set(threading.enumerate()) - before == set()
+
+
+def test_auto_polls_when_watchdog_cannot_be_imported(workspace, monkeypatch):
+    """An interpreter without watchdog, simulated: None in sys.modules is
+    how Python itself marks a module that cannot be imported."""
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    monkeypatch.setitem(sys.modules, "watchdog", None)
+    monkeypatch.setitem(sys.modules, "watchdog.observers", None)
+    with pytest.raises(ImportError) as raised:
+        Watcher(["pure"], backend="watchdog")
+    assert "needs the watchdog package" in str(raised.value)
+    calls = Calls()
+    with watch(["pure"], interval=0.05, callback=calls) as watcher:
+        assert watcher.backend == "polling"
+        workspace.set_version("pure", "pure/a.py", 2)
+        assert calls.event.wait(20), "the polling watcher did not reload within 20 s"
+    assert calls.calls == [(["pure.a"], None)]
+
+
+def test_an_unknown_backend_is_refused(workspace):
+    with pytest.raises(ValueError) as raised:
+        watch([], backend="inotify")
+    assert str(raised.value) == "watch() expects backend 'auto', 'polling' or 'watchdog', got 'inotify'"

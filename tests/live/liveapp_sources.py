@@ -42,7 +42,11 @@ def application(environ, start_response):
 
 
 def start_watching(interval):
-    watcher = TimedWatcher(["liveapp"], interval=interval, callback=on_reload, exclude=["liveapp.wsgi"], settle_polls=1)
+    watcher = TimedWatcher(
+        ["liveapp"], interval=interval, callback=on_reload, exclude=["liveapp.wsgi"], settle_polls=1,
+        backend=os.environ.get("LIVE_WATCH_BACKEND", "auto"),
+    )
+    STATS["backend"] = watcher.backend
     return watcher.start()
 '''
 

@@ -104,9 +104,16 @@ def edit_all(app, on_good, on_broken):
 
 def report(server, summary, stats, seconds):
     sys.stdout.write(
-        "\n%s: %d requests sent, %d failed, %d reloads, %d rollbacks, max latency %.3f s, %.0f s\n"
-        % (server, summary["sent"], summary["failed"], stats["reloads"], stats["rollbacks"], summary["max_latency"], seconds)
+        "\n%s (watch backend: %s): %d requests sent, %d failed, %d reloads, %d rollbacks, max latency %.3f s, %.0f s\n"
+        % (server, stats["backend"], summary["sent"], summary["failed"], stats["reloads"], stats["rollbacks"],
+           summary["max_latency"], seconds)
     )
+
+
+def check_backend(stats):
+    """The watch backend tox asked for (LIVE_WATCH_BACKEND) is the one used."""
+    wanted = os.environ.get("LIVE_WATCH_BACKEND", "auto")
+    assert wanted == "auto" or stats["backend"] == wanted, (wanted, stats["backend"])
 
 
 def test_waitress_picks_up_every_edit_without_a_restart():
@@ -135,6 +142,7 @@ def test_waitress_picks_up_every_edit_without_a_restart():
         assert all(set(versions.values()) == set([last_good]) for versions in newest)
         assert (stats["reloads"], stats["rollbacks"], stats["pid"]) == (EDITS - EDITS // 10, EDITS // 10, pid)
         assert server.poll() is None and server.pid == pid
+        check_backend(stats)
         report("waitress", summary, stats, time.time() - started)
     finally:
         server.terminate()
@@ -145,6 +153,7 @@ def test_waitress_picks_up_every_edit_without_a_restart():
 def stats_of(port):
     """(pid, (started, ended, reloaded?) of each of its watcher's polls) from one worker."""
     stats = json.loads(get(port, "/__stats__"))
+    check_backend(stats)
     return stats["pid"], stats["timed"]
 
 
@@ -212,7 +221,8 @@ def test_gunicorn_workers_each_pick_up_every_edit_without_restarting():
         stats = {}
         wait_for(lambda: stats.update([stats_of(port)]) or set(stats) == workers, 30, "the same 3 workers at the end")
         assert server.poll() is None
-        report("gunicorn", summary, {"reloads": EDITS - EDITS // 10, "rollbacks": EDITS // 10}, time.time() - started)
+        counts = {"reloads": EDITS - EDITS // 10, "rollbacks": EDITS // 10, "backend": os.environ.get("LIVE_WATCH_BACKEND", "auto")}
+        report("gunicorn", summary, counts, time.time() - started)
         polling, rank, reloading = poll_delays(edits, stats)
         sys.stdout.write(
             "from an edit to the poll that reloaded it, per worker: median %.3f s, max %.3f s; the reload "

@@ -33,12 +33,15 @@ def main() -> None:
     for holder, attribute in pairs:
         print(holder.upper(), attribute.upper())
     edited: List[str] = changed(["json"]) + changed()
-    watcher: Watcher = watch(["json"], interval=0.5, callback=report, exclude=(), upgrade=False, start=False)
+    watcher: Watcher = watch(
+        ["json"], interval=0.5, callback=report, exclude=(), upgrade=False, start=False, settle_polls=1, backend="auto"
+    )
+    backend: str = watcher.backend
     with watcher as running:
         reloaded: List[str] = running.check()
     watcher.stop(timeout=1.0)
-    by_hand = Watcher("json", callback=lambda names, error: None)
-    print(implementation, removed, ran, edited, reloaded, by_hand.watched(), compatreload.__version__)
+    by_hand = Watcher("json", callback=lambda names, error: None, backend="polling")
+    print(implementation, removed, ran, edited, reloaded, by_hand.watched(), backend, compatreload.__version__)
     for kind in (ReloadError, ExtensionNotReloadedWarning, StaleBindingWarning):
         print(kind.__name__)
 
