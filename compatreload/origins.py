@@ -37,6 +37,37 @@ def module_file(module):
     return path if isinstance(path, string_types) else None
 
 
+#: (id of a module, its relative ``__file__``) -> the working directory at
+#: compatreload's first look at it. 2.x gives a relative ``__file__`` and
+#: ``__path__`` to what it imports through sys.path's "" entry (``python -m``,
+#: a REPL), and a plugin host may load a file by a relative path: both are
+#: relative to the directory the process was in then, not to one a daemon
+#: moves to later (``os.chdir("/")``).
+_first_directories = {}
+
+
+def absolute_path(module, path):
+    """*path*, one of *module*'s own (``__file__``, an entry of ``__path__``),
+    made absolute: a relative one against the working directory at the first
+    look at *module* (see _first_directories)."""
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    key = (id(module), module_file(module))
+    directory = _first_directories.get(key)
+    if directory is None:
+        directory = _first_directories.setdefault(key, os.getcwd())
+    return os.path.normpath(os.path.join(directory, path))
+
+
+def remember_directories():
+    """Take the first look at every loaded module with a relative
+    ``__file__`` (done when compatreload is imported)."""
+    for module in list(sys.modules.values()):
+        path = module_file(module) if isinstance(module, types.ModuleType) else None
+        if path is not None:
+            absolute_path(module, path)
+
+
 def source_file(module):
     """Absolute path of the .py file the module was loaded from, or None.
 
@@ -53,7 +84,7 @@ def source_file(module):
         path = stem + ".py"
     elif ending != ".py":
         return None
-    return os.path.abspath(path)
+    return absolute_path(module, path)
 
 
 def loaded_from_bytecode(module):
@@ -93,3 +124,6 @@ def parent_and_tail(name):
     """Split "a.b.c" into ("a.b", "c"); a top-level name has parent ""."""
     parent, _, tail = name.rpartition(".")
     return parent, tail
+
+
+remember_directories()

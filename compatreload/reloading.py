@@ -13,7 +13,7 @@ from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
-from .origins import EXTENSION, NAMESPACE, SOURCE, kind_of, module_namespace, source_file
+from .origins import EXTENSION, NAMESPACE, SOURCE, absolute_path, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
 from .purging import check_module_name
 from .rebinding import Rebinder, Replacement, plain_assign
@@ -147,8 +147,9 @@ def origins_of(groups, paths):
                     "deep_reload(): %s was loaded from %s, which no longer exists; "
                     "nothing was reloaded" % (name, path)
                 )
-            search = module_namespace(sys.modules[name]).get("__path__")
-            origins[name] = Origin(path, None if search is None else list(search))
+            module = sys.modules[name]
+            search = module_namespace(module).get("__path__")
+            origins[name] = Origin(path, None if search is None else [absolute_path(module, entry) for entry in search])
     return origins
 
 

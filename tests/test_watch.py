@@ -1,13 +1,17 @@
 """watch(): reload what changed, by hand or from a daemon thread."""
+import importlib
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
+import types
 
 import pytest
 
+import compatreload
 from compatreload import ReloadError, Watcher, purge, watch
 from conftest import load_from_bytecode_alone
 
@@ -481,3 +485,67 @@ def test_an_unknown_backend_is_refused(workspace):
     with pytest.raises(ValueError) as raised:
         watch([], backend="inotify")
     assert str(raised.value) == "watch() expects backend 'auto', 'polling' or 'watchdog', got 'inotify'"
+
+
+def test_modules_loaded_by_a_relative_path_still_reload_after_a_chdir(workspace):
+    """A daemon changes directory once its code is loaded (python-daemon's
+    default, the double-fork recipe: os.chdir("/")). Code loaded by a
+    relative path (a plugin host's own loader; on 2.x, every module
+    `python -m` imports through sys.path's "" entry) is still found by the
+    watcher made before, and reloaded from the file it was loaded from."""
+    workspace.write("cwdapp", "cwdpkg/__init__.py", "")
+    workspace.write("cwdapp", "cwdpkg/mod.py", "TAG = 'mod@1'\n")
+    workspace.write("cwdapp", "plugins/plug.py", "TAG = 'plug@1'\n")
+    home = os.getcwd()
+    os.chdir(workspace.path("cwdapp", ""))
+    sys.path.insert(0, "")
+    try:
+        import cwdpkg.mod  # noqa: F401
+
+        plug = sys.modules["relplug"] = types.ModuleType("relplug")
+        plug.__file__ = os.path.join("plugins", "plug.py")  # relative, as the host gave it
+        with open(plug.__file__) as stream:
+            exec(compile(stream.read(), plug.__file__, "exec"), vars(plug))
+        watcher = Watcher(["cwdpkg", "relplug"])
+        os.chdir("/")
+        workspace.write("cwdapp", "cwdpkg/__init__.py", "TAG = 'pkg@2'\n")
+        workspace.write("cwdapp", "cwdpkg/mod.py", "TAG = 'mod@2'\n", same_second=True)
+        workspace.write("cwdapp", "plugins/plug.py", "TAG = 'plug@2'\n", same_second=True)
+        assert sorted(watcher.check()) == ["cwdpkg", "cwdpkg.mod", "relplug"]
+        assert sys.modules["cwdpkg.mod"].TAG == "mod@2" and sys.modules["relplug"].TAG == "plug@2"
+        assert sys.modules["relplug"].__file__ == workspace.path("cwdapp", "plugins/plug.py")
+        # The reloaded package looks for new submodules where it was loaded from.
+        workspace.write("cwdapp", "cwdpkg/later.py", "TAG = 'later@1'\n")
+        assert importlib.import_module("cwdpkg.later").TAG == "later@1"
+    finally:
+        os.chdir(home)
+        sys.path.remove("")
+        purge("cwdpkg")
+        sys.modules.pop("relplug", None)
+
+
+LOADED_BEFORE_COMPATRELOAD = """\
+import os, sys, types
+os.chdir(%(folder)r)
+plug = sys.modules["relplug"] = types.ModuleType("relplug")
+plug.__file__ = "plug.py"  # relative: a plugin host's own loader
+exec(compile(open(plug.__file__).read(), plug.__file__, "exec"), vars(plug))
+import compatreload  # only now: it takes its first look when imported
+os.chdir("/")
+with open(os.path.join(%(folder)r, "plug.py"), "w") as stream:
+    stream.write("TAG = 'plug@2'\\n")
+sys.stdout.write("%%s %%s\\n" %% (compatreload.deep_reload("relplug"), sys.modules["relplug"].TAG))
+"""
+
+
+def test_a_module_loaded_by_a_relative_path_before_compatreload_reloads_after_a_chdir(workspace):
+    """The same, when nothing of compatreload's looked at the module before
+    the chdir: importing compatreload takes that first look. In a fresh
+    process, which imports compatreload after loading the plugin."""
+    script = workspace.write("cwdapp", "scenario.py", LOADED_BEFORE_COMPATRELOAD % {"folder": workspace.path("cwdapp", "")})
+    workspace.write("cwdapp", "plug.py", "TAG = 'plug@1'\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(compatreload.__file__))))
+    process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    output = process.communicate()[0].decode("utf-8")
+    assert process.returncode == 0, output
+    assert output.split() == ["['relplug']", "plug@2"], output
