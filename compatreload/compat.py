@@ -65,6 +65,13 @@ else:
 #: The current thread's identifier: ``thread.get_ident`` (2.x), ``_thread.get_ident`` (3.x).
 thread_id = _thread.get_ident
 
+
+def green_threads():
+    """Whether threads are greenlets now: gevent's and eventlet's
+    monkey-patching replace ``_thread.start_new_thread`` (2.x: ``thread``),
+    a builtin on CPython and PyPy, with a Python function."""
+    return not isinstance(_thread.start_new_thread, types.BuiltinFunctionType)
+
 if PY2 or not hasattr(os, "register_at_fork"):
     #: 2.x and 3.6: None, and a reload holds the global import lock from
     #: start to end (locking.py). 2.x's own import holds it throughout; 3.6

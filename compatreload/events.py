@@ -10,6 +10,8 @@ next poll, it does not lose it."""
 import logging
 import os
 
+from .compat import green_threads
+
 log = logging.getLogger("compatreload")
 
 #: What watch(backend=...) accepts.
@@ -31,8 +33,10 @@ def watchdog_observer():
 
 
 def chosen_backend(backend):
-    """What a watcher asked for *backend* uses: "polling" or "watchdog".
-    "auto" is "watchdog" when it can be imported, else "polling"."""
+    """What a watcher asked for *backend* uses now: "polling" or "watchdog".
+    "auto" is "watchdog" when it can be imported and threads are real
+    threads, else "polling". Under gevent's or eventlet's monkey-patching
+    watchdog's threads block every greenlet on a read, or break."""
     if backend not in BACKENDS:
         raise ValueError("watch() expects backend 'auto', 'polling' or 'watchdog', got %r" % (backend,))
     if backend == "polling":
@@ -42,6 +46,13 @@ def chosen_backend(backend):
             raise ImportError(
                 "compatreload: watch(backend='watchdog') needs the watchdog package, which cannot be "
                 "imported here; install it, or use backend='auto' or 'polling'"
+            )
+        return "polling"
+    if green_threads():
+        if backend == "watchdog":
+            raise RuntimeError(
+                "compatreload: watch(backend='watchdog') cannot run with monkey-patched threads (gevent, "
+                "eventlet): watchdog's threads would block every greenlet; use backend='auto' or 'polling'"
             )
         return "polling"
     return "watchdog"

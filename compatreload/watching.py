@@ -57,13 +57,16 @@ class Watcher(object):
     *backend*: "polling" (the standard library only), "watchdog" (the
     thread also wakes on file events, EVENT_QUIET_SECONDS after the last
     event of a save; ImportError if watchdog cannot be imported) or "auto"
-    (watchdog when it can be imported). ``backend`` is then what it uses.
+    (watchdog when it can be imported and threads are not monkey-patched
+    into greenlets; chosen again by each ``start()``). ``backend`` is then
+    what it uses.
     Events only wake the thread early: it still polls every *interval*
     (an event the system drops is seen by the next poll), and changed()
     still decides what changed."""
 
     def __init__(self, names=None, interval=1.0, callback=None, exclude=(), upgrade=False, settle_polls=0,
                  backend="auto"):
+        self.requested_backend = backend
         self.backend = chosen_backend(backend)
         self.names = None if names is None else Prefixes(names, "names")
         self.settle_polls = settle_polls
@@ -185,6 +188,9 @@ class Watcher(object):
         worker starts the watcher it inherited)."""
         if self.thread is not None and self.thread.is_alive():
             raise RuntimeError("compatreload: this watcher is already started")
+        # Chosen again: a pre-fork server's worker may have monkey-patched
+        # its threads (gunicorn's gevent workers) since the watcher was made.
+        self.backend = chosen_backend(self.requested_backend)
         self.stopping.clear()
         self.wakeup.clear()
         # Followed before start() returns: an edit saved right after is seen.

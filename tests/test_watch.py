@@ -549,3 +549,73 @@ def test_a_module_loaded_by_a_relative_path_before_compatreload_reloads_after_a_
     output = process.communicate()[0].decode("utf-8")
     assert process.returncode == 0, output
     assert output.split() == ["['relplug']", "plug@2"], output
+
+
+GREEN_THREADS = """\
+import os, sys
+if os.environ.get("SUITE_COVERAGE_RC"):  # measured like the suite: a data file beside its own
+    import coverage
+    measured = coverage.Coverage(config_file=os.environ["SUITE_COVERAGE_RC"], data_suffix=True)
+    measured.start()
+try:
+    from gevent import monkey
+except ImportError:
+    sys.stdout.write("no gevent\\n")
+    sys.exit(0)
+monkey.patch_all()
+import gevent
+import compatreload
+
+sys.path.insert(0, %(folder)r)
+import greenmod
+
+beats = []
+
+
+def heartbeat():
+    while True:
+        beats.append(1)
+        gevent.sleep(0.01)
+
+
+gevent.spawn(heartbeat)
+try:
+    compatreload.watch(["greenmod"], backend="watchdog")
+    refused = "not refused"
+except RuntimeError as error:
+    refused = str(error)
+done = []
+watcher = compatreload.watch(["greenmod"], interval=0.1, callback=lambda names, error: done.append((names, error)))
+with open(os.path.join(%(folder)r, "greenmod.py"), "w") as stream:
+    stream.write("TAG = 'green@2'\\n")
+for _ in range(500):
+    if done:
+        break
+    gevent.sleep(0.01)
+before = len(beats)
+gevent.sleep(0.2)
+watcher.stop()
+sys.stdout.write("%%s|%%s|%%s|%%s|%%s\\n" %% (
+    watcher.backend, done, greenmod.TAG, len(beats) - before > 5, "monkey-patched threads" in refused))
+if os.environ.get("SUITE_COVERAGE_RC"):
+    measured.stop()
+    measured.save()
+"""
+
+
+def test_auto_polls_under_gevents_monkey_patched_threads(workspace):
+    """Under gevent (a gunicorn gevent worker) watchdog's threads would block
+    every greenlet or break: "auto" polls, "watchdog" is refused, and the
+    server's greenlets keep running while the watcher reloads. In a fresh
+    process, since monkey-patching cannot be undone."""
+    script = workspace.write("green", "scenario.py", GREEN_THREADS % {"folder": workspace.path("green", "")})
+    workspace.write("green", "greenmod.py", "TAG = 'green@1'\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(compatreload.__file__))))
+    if "COVERAGE_FILE" in os.environ:  # the suite runs under coverage (tox)
+        env["SUITE_COVERAGE_RC"] = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tox.ini")
+    process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    output = process.communicate()[0].decode("utf-8").strip()
+    if output == "no gevent":
+        pytest.skip("gevent publishes no wheel for PyPy 3.9 (every other tox env installs it)")
+    assert process.returncode == 0, output
+    assert output == "polling|[(['greenmod'], None)]|green@2|True|True", output
