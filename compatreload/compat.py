@@ -72,6 +72,7 @@ def green_threads():
     a builtin on CPython and PyPy, with a Python function."""
     return not isinstance(_thread.start_new_thread, types.BuiltinFunctionType)
 
+
 if PY2 or not hasattr(os, "register_at_fork"):
     #: 2.x and 3.6: None, and a reload holds the global import lock from
     #: start to end (locking.py). 2.x's own import holds it throughout; 3.6

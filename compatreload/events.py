@@ -6,11 +6,20 @@ Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows); see
 changed is still decided by changed() (content, not events), and the
 watcher still polls every *interval*: an event the system drops (a
 network file system, inotify's watch limit) delays a reload until the
-next poll, it does not lose it."""
+next poll, it does not lose it.
+
+``os.fork()`` stops every observer first (3.7+ and PyPy3): no thread of
+watchdog's runs while the process is copied, so a child never starts with
+a lock one of them held (a pre-fork server's master with a running
+watcher). After the fork each watcher is woken to check for what the fork
+missed, and polls from then on; a child has no watcher thread (only the
+one that forked), and starts the watcher it inherited with new events.
+2.x and 3.6 have no os.register_at_fork: there "auto" polls."""
 import logging
 import os
+import threading
 
-from .compat import green_threads
+from .compat import at_fork, green_threads
 
 log = logging.getLogger("compatreload")
 
@@ -33,13 +42,14 @@ def watchdog_observer():
 
 
 def chosen_backend(backend):
-    """What a watcher asked for *backend* uses now: "polling" or "watchdog".
-    "auto" is "watchdog" when it can be imported and threads are real
-    threads, else "polling". Under gevent's or eventlet's monkey-patching
-    watchdog's threads block every greenlet on a read, or break."""
+    """What a watcher that asks for *backend* uses now: "polling" or "watchdog".
+    "auto" is "watchdog" when it can be imported, threads are real threads
+    and os.fork() can pause them (3.7+, PyPy3), else "polling". Under
+    gevent's or eventlet's monkey-patching watchdog's threads block every
+    greenlet on a read, or break."""
     if backend not in BACKENDS:
         raise ValueError("watch() expects backend 'auto', 'polling' or 'watchdog', got %r" % (backend,))
-    if backend == "polling":
+    if backend == "polling" or (backend == "auto" and at_fork is None):
         return "polling"
     if watchdog_observer() is None:
         if backend == "watchdog":
@@ -74,8 +84,10 @@ class FileEvents(object):
         self.paths = frozenset()  # their real paths
         self.watches = {}  # folder -> watchdog's ObservedWatch
         self.unwatchable = set()  # folders watchdog refused: polled only, reported once
-        self.observer = watchdog_observer()()  # a daemon thread, as watchdog makes all its threads
-        self.observer.start()
+        self.lock = threading.RLock()  # follow(), close(), and a fork from pause_all() to release_all()
+        with _running_lock:
+            self.observer = started_observer()
+            _running.add(self)
 
     def dispatch(self, event):
         """Called by the observer's thread for every event in a followed folder."""
@@ -89,21 +101,71 @@ class FileEvents(object):
     def follow(self, paths):
         """Wake on events for *paths* (source files) from now on: watch
         their folders, and no longer the folders none of them is in."""
-        if paths == self.followed:  # the common case: spares a realpath() per file
-            return
-        self.followed = paths
-        self.paths = frozenset(real_path(path) for path in paths)
-        folders = set(os.path.dirname(path) for path in self.paths)
-        self.unwatchable &= folders  # one that comes back is tried again
-        for folder in sorted(folders.difference(self.watches, self.unwatchable)):
-            try:
-                self.watches[folder] = self.observer.schedule(self, folder, recursive=False)
-            except OSError as error:  # gone meanwhile, or inotify's limits reached
-                self.unwatchable.add(folder)
-                log.warning("compatreload: no file events for %s (%s); its files are polled only", folder, error)
-        for folder in sorted(set(self.watches) - folders):
-            self.observer.unschedule(self.watches.pop(folder))
+        with self.lock:
+            if self.stopped_by_fork() or paths == self.followed:  # the latter: spares a realpath() per file  # the common case: spares a realpath() per file
+                return
+            self.followed = paths
+            self.paths = frozenset(real_path(path) for path in paths)
+            folders = set(os.path.dirname(path) for path in self.paths)
+            self.unwatchable &= folders  # one that comes back is tried again
+            for folder in sorted(folders.difference(self.watches, self.unwatchable)):
+                self.watch(folder)
+            for folder in sorted(set(self.watches) - folders):
+                self.observer.unschedule(self.watches.pop(folder))
+
+    def watch(self, folder):
+        try:
+            self.watches[folder] = self.observer.schedule(self, folder, recursive=False)
+        except OSError as error:  # gone meanwhile, or inotify's limits reached
+            self.unwatchable.add(folder)
+            log.warning("compatreload: no file events for %s (%s); its files are polled only", folder, error)
+
+    def stopped_by_fork(self):
+        return self.observer is None
+
+    def pause(self):
+        """Before os.fork(): stop the observer's threads, and hold the lock
+        until release_all()."""
+        self.lock.acquire()
+        self.stop()
+
+    def stop(self):
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join()
+            self.observer = None
 
     def close(self):
-        self.observer.stop()
-        self.observer.join()
+        with _running_lock:
+            _running.discard(self)
+        with self.lock:
+            self.stop()
+
+
+def started_observer():
+    observer = watchdog_observer()()  # a daemon thread, as watchdog makes all its threads
+    observer.start()
+    return observer
+
+
+_running = set()  # the FileEvents not closed yet
+_running_lock = threading.Lock()
+
+
+def pause_all():
+    _running_lock.acquire()
+    for events in _running:
+        events.pause()
+
+
+def release_all():
+    """After os.fork(), in the parent and in the child: let go of the locks
+    pause_all() took, and wake each watcher (see the module docstring)."""
+    for events in _running:
+        events.lock.release()
+        events.wakeup.set()
+    _running_lock.release()
+
+
+if at_fork is not None:
+    at_fork(before=pause_all, after_in_parent=release_all, after_in_child=release_all)

@@ -224,11 +224,21 @@ class Watcher(object):
                 if self.stopping.is_set():
                     return
                 self.check()
+                if events is not None and events.stopped_by_fork():
+                    events = self.poll_from_now_on(events)
                 if events is not None:  # modules loaded or unloaded since
                     events.follow(recorded_paths(self.checked))
         finally:
             if events is not None:
                 events.close()
+
+    def poll_from_now_on(self, events):
+        """A fork stopped the file events of this (the parent's) watcher:
+        it polls from now on (events.py); returns None."""
+        events.close()
+        self.backend = "polling"
+        log.info("compatreload: the process forked: this watcher polls every %s s from now on", self.interval)
+        return None
 
     def quieten(self):
         """After a file event, wait until EVENT_QUIET_SECONDS pass without

@@ -303,6 +303,21 @@ def test_a_forked_child_starts_the_watcher_it_inherited(workspace):
 
     calls = Calls()
     watcher = watch(["pure"], interval=0.05, callback=calls)
+    try:
+        status = exit_status(forked_child(watcher, calls, workspace))
+        assert status == 0, "the child could not start its watcher or did not reload"
+    finally:
+        watcher.stop()
+
+
+def exit_status(pid):
+    return os.waitpid(pid, 0)[1]
+
+
+def forked_child(watcher, calls, workspace):
+    """Fork; the child starts the inherited *watcher* (whose callback is
+    *calls*), edits pure/a.py to v2 and exits 0 once it reloaded it, 1 if it
+    did not within 20 s (14, SIGALRM, if it hung). Returns its pid."""
     pid = os.fork()
     if pid == 0:  # the child: report through the exit status, never return to pytest
         status = 3
@@ -314,10 +329,7 @@ def test_a_forked_child_starts_the_watcher_it_inherited(workspace):
             status = 0 if reloaded and sys.modules["pure.a"].TAG == "a@2" else 1
         finally:
             os._exit(status)
-    try:
-        assert os.waitpid(pid, 0)[1] == 0, "the child could not start its watcher or did not reload"
-    finally:
-        watcher.stop()
+    return pid
 
 
 def watchdog_missing():
@@ -460,6 +472,94 @@ def test_stopping_ends_the_file_event_threads(workspace):
     assert len(set(threading.enumerate()) - before) >= 3  # the watcher, watchdog's observer and emitter
     watcher.stop()
     assert set(threading.enumerate()) - before == set()
+
+
+@needs_watchdog
+def test_auto_uses_file_events_where_a_fork_can_pause_them(workspace):
+    """os.register_at_fork (3.7+, PyPy3) lets a fork pause watchdog's
+    threads; without it (2.7, 3.6) a fork could copy a lock one of them
+    holds into the child, so "auto" polls there."""
+    expected = "watchdog" if sys.version_info >= (3, 7) else "polling"
+    assert Watcher([], backend="auto").backend == expected
+
+
+@needs_watchdog
+@pytest.mark.skipif(
+    not hasattr(os, "register_at_fork"),
+    reason="os.register_at_fork needs 3.7+: there a fork cannot pause file events, and \"auto\" polls",
+)
+def test_a_fork_stops_file_events_then_the_parent_polls_and_the_children_start_their_own(workspace):
+    """A pre-fork master whose watcher runs with file events forks two
+    workers, one after the other: watchdog's threads are stopped while the
+    process is copied. Each worker starts the watcher it inherited, with
+    events of its own (the interval is 10 minutes: only an event reloads
+    there); the master checks for what the forks missed, then polls."""
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    calls = Calls()
+    watcher = watch(["pure"], interval=600, callback=calls, backend="watchdog")
+    try:
+        workers = [forked_child(watcher, calls, workspace) for _ in range(2)]
+        assert [exit_status(pid) for pid in workers] == [0, 0], "a child could not start its watcher or did not reload"
+        deadline = time.time() + 20
+        while watcher.backend != "polling" and time.time() < deadline:  # once it checked after the forks
+            time.sleep(0.01)
+        assert watcher.backend == "polling"
+        assert not [thread for thread in threading.enumerate() if type(thread).__module__.startswith("watchdog")]
+        watcher.check()  # the workers' edit, unless the check after the forks came after it and reloaded it
+        assert calls.calls == [(["pure.a"], None)] and sys.modules["pure.a"].TAG == "a@2"
+    finally:
+        watcher.stop()
+
+
+QUIET_AT_FORK = """\
+import os, sys, threading
+
+counts = []
+
+
+def count_watchdog_threads():
+    counts.append(len([thread for thread in threading.enumerate() if type(thread).__module__.startswith("watchdog")]))
+
+
+# Registered before compatreload's: "before" handlers run in the reverse order
+# of registration, so this one runs last, right before the process is copied.
+os.register_at_fork(before=count_watchdog_threads)
+import compatreload
+
+sys.path.insert(0, %(folder)r)
+import quietmod
+
+watcher = compatreload.watch(["quietmod"], interval=600, backend="watchdog")
+count_watchdog_threads()
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+watcher.stop()
+sys.stdout.write("%%d %%d\\n" %% tuple(counts))
+"""
+
+
+@needs_watchdog
+@pytest.mark.skipif(
+    not hasattr(os, "register_at_fork"),
+    reason="os.register_at_fork needs 3.7+: there a fork cannot pause file events, and \"auto\" polls",
+)
+def test_no_thread_of_watchdogs_runs_while_a_fork_copies_the_process(workspace):
+    """What makes the fork safe: a thread running at the fork could hold a
+    lock (an import's, logging's, the allocator's) that the child then
+    waits for forever. In a fresh process, whose fork handler of its own
+    runs last, right before the copy."""
+    script = workspace.write("quiet", "scenario.py", QUIET_AT_FORK % {"folder": workspace.path("quiet", "")})
+    workspace.write("quiet", "quietmod.py", "TAG = 'quiet@1'\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(compatreload.__file__))))
+    process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    output, errors = [stream.decode("utf-8") for stream in process.communicate()]
+    assert process.returncode == 0, output + errors  # 3.12+ warns on stderr of a fork with threads running
+    running, at_fork = [int(count) for count in output.split()]
+    assert running >= 2 and at_fork == 0, "watchdog threads: %d running, %d at the fork" % (running, at_fork)
 
 
 def test_auto_polls_when_watchdog_cannot_be_imported(workspace, monkeypatch):
