@@ -102,7 +102,9 @@ class FileEvents(object):
         """Wake on events for *paths* (source files) from now on: watch
         their folders, and no longer the folders none of them is in."""
         with self.lock:
-            if self.stopped_by_fork() or paths == self.followed:  # the latter: spares a realpath() per file  # the common case: spares a realpath() per file
+            # A fork stopped the observer (the watcher then polls), or nothing moved:
+            # the common case, which spares a realpath() per file.
+            if self.stopped_by_fork() or paths == self.followed:
                 return
             self.followed = paths
             self.paths = frozenset(real_path(path) for path in paths)

@@ -208,7 +208,7 @@ class Watcher(object):
         events.follow(recorded_paths(self.checked))
         return events
 
-    def run(self, events=None):
+    def run(self, events):
         # Polls start every *interval* seconds (not *interval* after the end
         # of the previous check), so that with settle_polls=N an edit is
         # reloaded within N+1 intervals plus one check and the reload itself.
