@@ -25,7 +25,8 @@ from .reloading import Prefixes, deep_reload
 
 log = logging.getLogger("compatreload")
 
-#: Seconds without a file event before a woken watcher checks.
+#: Seconds without a file event before a woken watcher checks (with
+#: settle_polls=N, N intervals if that is longer).
 EVENT_QUIET_SECONDS = 0.1
 
 #: sysconfig paths of installed code: not watched by default.
@@ -50,13 +51,14 @@ class Watcher(object):
     is made, and the import lines of every loaded source are read then
     (see read_import_lines). With *settle_polls* N, a change is reloaded
     only when N more polls saw the same changed files with the same
-    content. ``check()`` looks once; ``start()`` looks every *interval*
+    content, or, woken by file events, once N intervals passed without an
+    event for a watched file. ``check()`` looks once; ``start()`` looks every *interval*
     seconds in a daemon thread until ``stop()``; as a context manager it
     starts and stops.
 
     *backend*: "polling" (the standard library only), "watchdog" (the
-    thread also wakes on file events, EVENT_QUIET_SECONDS after the last
-    event of a save; ImportError if watchdog cannot be imported) or "auto"
+    thread also wakes on file events and checks once they are quiet, see
+    quieten(); ImportError if watchdog cannot be imported) or "auto"
     (watchdog when it can be imported and threads are not monkey-patched
     into greenlets; chosen again by each ``start()``). ``backend`` is then
     what it uses.
@@ -71,6 +73,7 @@ class Watcher(object):
         self.names = None if names is None else Prefixes(names, "names")
         self.settle_polls = settle_polls
         self.unsettled = (None, 0)  # (changed files' digests, how many polls saw them)
+        self.quiet = False  # set by the thread for a check it makes after quiet file events
         self.exclude = Prefixes(exclude, "exclude")
         self.interval = interval
         self.callback = callback
@@ -165,13 +168,14 @@ class Watcher(object):
 
     def settled(self, seen):
         """True once the same changed files with the same content (*seen*:
-        name -> digest) were seen on settle_polls polls before this one: a
-        deploy that writes several files one after the other is reloaded
-        whole, not halfway."""
+        name -> digest) were seen on settle_polls polls before this one, or
+        when the thread checks after settle_polls intervals without a file
+        event (self.quiet): a deploy that writes several files one after
+        the other is reloaded whole, not halfway."""
         previous, count = self.unsettled
         count = count + 1 if seen == previous else 0
         self.unsettled = (seen, count)
-        return count >= self.settle_polls
+        return self.quiet or count >= self.settle_polls
 
     def notify(self, reloaded, error):
         if self.callback is None:
@@ -212,18 +216,23 @@ class Watcher(object):
         # Polls start every *interval* seconds (not *interval* after the end
         # of the previous check), so that with settle_polls=N an edit is
         # reloaded within N+1 intervals plus one check and the reload itself.
-        # A file event adds a check; the polls keep their times.
+        # A file event adds a check, and the next poll comes an interval
+        # after it: two looks a moment apart must not count as two polls.
         try:
             due = timeit.default_timer() + self.interval
             while True:
                 woken = self.wakeup.wait(max(0.0, due - timeit.default_timer()))
+                self.quiet = woken and self.quieten()
                 if woken:
-                    self.quieten()
+                    due = timeit.default_timer() + self.interval
                 else:
                     due = max(due + self.interval, timeit.default_timer())
                 if self.stopping.is_set():
                     return
-                self.check()
+                try:
+                    self.check()
+                finally:
+                    self.quiet = False
                 if events is not None and events.stopped_by_fork():
                     events = self.poll_from_now_on(events)
                 if events is not None:  # modules loaded or unloaded since
@@ -241,15 +250,21 @@ class Watcher(object):
         return None
 
     def quieten(self):
-        """After a file event, wait until EVENT_QUIET_SECONDS pass without
-        one (an editor's or a deploy's save is several events), at most
-        *interval* seconds."""
-        deadline = timeit.default_timer() + self.interval
+        """After a file event, wait until EVENT_QUIET_SECONDS (with
+        settle_polls=N, N intervals if longer) pass without one: an
+        editor's or a deploy's save is several events. True if they did;
+        False if events still came one interval after that (a file
+        rewritten without pause is still checked), or stop() was called."""
+        quiet = max(EVENT_QUIET_SECONDS, self.settle_polls * self.interval)
+        deadline = timeit.default_timer() + quiet + self.interval
         while not self.stopping.is_set():
             self.wakeup.clear()
-            quiet = min(EVENT_QUIET_SECONDS, deadline - timeit.default_timer())
-            if quiet <= 0 or not self.wakeup.wait(quiet):
-                return
+            wait = min(quiet, deadline - timeit.default_timer())
+            if wait <= 0:
+                return False
+            if not self.wakeup.wait(wait):
+                return wait == quiet
+        return False
 
     def stop(self, timeout=None):
         """Stop the thread and wait for it (unless called from it: from a

@@ -430,6 +430,28 @@ def test_a_file_rewritten_without_pause_is_still_checked_every_interval(workspac
 
 
 @needs_watchdog
+def test_with_file_events_settle_polls_waits_for_intervals_without_an_event(workspace):
+    """A deploy pauses between its files (a slow copy, a second pass that
+    rewrites a file as it is): with settle_polls=1 the watcher reloads once
+    an interval passed without an event, so the whole deploy at once. Two
+    checks woken a moment apart must not count as two polls (they once
+    did: pure.a was reloaded alone 0.4 s after the first write)."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    calls = Calls()
+    with watch(["pure"], interval=1.0, settle_polls=1, callback=calls, backend="watchdog"):
+        workspace.set_version("pure", "pure/a.py", 2)
+        time.sleep(0.3)
+        workspace.set_version("pure", "pure/a.py", 2)  # an event, and the same content
+        time.sleep(0.3)
+        workspace.set_version("pure", "pure/b.py", 2)
+        assert calls.event.wait(20), "no reload within 20 s"
+    assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
+    assert sys.modules["pure.c"].value() == "c@1>b@2>a@2"
+
+
+@needs_watchdog
 def test_a_purged_package_folder_is_no_longer_followed(workspace):
     workspace.add("pure")
     workspace.add("circular")

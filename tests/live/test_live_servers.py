@@ -31,17 +31,20 @@ class LiveApp(object):
 
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="compatreload-live-")
+        self.writing = {}  # version -> seconds its files took to write
         self.write(1)
         with open(os.path.join(self.root, "liveapp", "wsgi.py"), "w") as stream:
             stream.write(WSGI)
 
     def write(self, version, broken=False):
+        started = time.time()
         for relpath, text in sorted(sources(version, broken).items()):
             path = os.path.join(self.root, relpath)
             if not os.path.isdir(os.path.dirname(path)):
                 os.makedirs(os.path.dirname(path))
             with open(path, "w") as stream:
                 stream.write(text)
+        self.writing[version] = time.time() - started
 
 
 def get(port, path="/"):
@@ -77,13 +80,15 @@ def stop_load(load, stop_file, out_file):
         return json.load(stream)
 
 
-def check_responses(summary, pids):
+def check_responses(summary, pids, app):
     """Zero failures and 5xx; every body one complete, good version, from *pids*."""
     assert summary["failed"] == 0, summary["errors"]
     assert list(summary["statuses"]) == ["200"], summary["statuses"]
     for body in summary["bodies"]:
         versions = versions_in(body)
-        assert len(set(versions.values())) == 1, "a mix of versions: %s" % body
+        newest = max(versions.values())
+        assert len(set(versions.values())) == 1, "a mix of versions: %s (version %d took %.3f s to write)" % (
+            body, newest, app.writing[newest])
         assert list(versions.values())[0] % 10 != 0, "a broken version served: %s" % body
         assert pid_of(body) in pids, body
 
@@ -138,7 +143,7 @@ def test_waitress_picks_up_every_edit_without_a_restart():
         newest = [versions_in(get(port)) for _ in range(50)]
         summary = stop_load(load, stop_file, out_file)
         stats = json.loads(get(port, "/__stats__"))
-        check_responses(summary, set([pid]))
+        check_responses(summary, set([pid]), app)
         assert all(set(versions.values()) == set([last_good]) for versions in newest)
         assert (stats["reloads"], stats["rollbacks"], stats["pid"]) == (EDITS - EDITS // 10, EDITS // 10, pid)
         assert server.poll() is None and server.pid == pid
@@ -216,7 +221,7 @@ def test_gunicorn_workers_each_pick_up_every_edit_without_restarting():
 
         last_good = edit_all(app, served_by_all, lambda version: time.sleep(3 * INTERVAL))
         summary = stop_load(load, stop_file, out_file)
-        check_responses(summary, workers)
+        check_responses(summary, workers, app)
         assert set(versions_in(get(port)).values()) == set([last_good])
         stats = {}
         wait_for(lambda: stats.update([stats_of(port)]) or set(stats) == workers, 30, "the same 3 workers at the end")
