@@ -5,7 +5,9 @@ executed (deep_reload's loader records it) or, for a module it has not
 executed, of the source on disk the first time changed() or a watcher
 looked at it: that first look is the baseline. A check is one os.stat
 when nothing moved; the file is read and hashed only when its nanosecond
-mtime or size moved, or while it is "racy": modified less than
+mtime, size or ctime moved (new content may keep its source's mtime:
+reproducible builds, cp -p, rsync; no tool sets ctime back), or while it is
+"racy": modified less than
 RACY_SECONDS before it was recorded, when file-system timestamps tick
 too coarsely to show a second edit (the same rule git uses for its index).
 So a same-size edit within the same second is seen, and a ``touch`` that

@@ -158,8 +158,8 @@ if PY2:
         """2.x writes x.pyc (and x.pyo under -O) beside x.py."""
         return [source + "c", source + "o"]
 
-    #: (mtime, size) of a stat result: 2.x has float seconds only.
-    stamp_of = operator.attrgetter("st_mtime", "st_size")
+    #: (mtime, size, ctime) of a stat result: 2.x has float seconds only.
+    stamp_of = operator.attrgetter("st_mtime", "st_size", "st_ctime")
 
     #: 2.x: itertools.imap (a lazy map: 2.x's map builds a list).
     from itertools import imap
@@ -171,9 +171,10 @@ else:
     #: importlib.machinery.EXTENSION_SUFFIXES on 3.x (".cpython-311-x86_64-linux-gnu.so", ".so", ...).
     EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 
-    #: (mtime, size) of a stat result, the mtime in nanoseconds (3.3+); an
-    #: attrgetter, so that map() applies it to many without a Python frame.
-    stamp_of = operator.attrgetter("st_mtime_ns", "st_size")
+    #: (mtime, size, ctime) of a stat result, the times in nanoseconds
+    #: (3.3+); an attrgetter, so that map() applies it to many without a
+    #: Python frame.
+    stamp_of = operator.attrgetter("st_mtime_ns", "st_size", "st_ctime_ns")
 
     #: 3.x: map itself (lazy).
     imap = map

@@ -73,6 +73,22 @@ def real_path(path):
     return os.path.normcase(os.path.realpath(path))
 
 
+def links_on(paths):
+    """The symbolic links on the way to *paths* (the files and the folders
+    above them), each spelled as watchdog reports an event for it: the real
+    path of its folder, then its name. A deploy that switches one (a
+    `current` link to the release folder) changes every file behind it."""
+    links, seen = set(), set()
+    for path in paths:
+        path = os.path.abspath(path)
+        while path not in seen:
+            seen.add(path)
+            if os.path.islink(path):
+                links.add(os.path.join(real_path(os.path.dirname(path)), os.path.normcase(os.path.basename(path))))
+            path = os.path.dirname(path)
+    return frozenset(links)
+
+
 class FileEvents(object):
     """A watchdog observer on the folders of the files given to follow();
     sets *wakeup* (a threading.Event) on an event that may have changed
@@ -82,6 +98,7 @@ class FileEvents(object):
         self.wakeup = wakeup
         self.followed = None  # the paths follow() was last given
         self.paths = frozenset()  # their real paths
+        self.links = frozenset()  # links_on() them
         self.watches = {}  # folder -> watchdog's ObservedWatch
         self.unwatchable = set()  # folders watchdog refused: polled only, reported once
         self.lock = threading.RLock()  # follow(), close(), and a fork from pause_all() to release_all()
@@ -94,26 +111,36 @@ class FileEvents(object):
         if event.event_type not in CONTENT_EVENTS:
             return
         for path in (event.src_path, getattr(event, "dest_path", None)):
-            if path and real_path(path) in self.paths:
-                self.wakeup.set()
-                return
+            if not path:
+                continue
+            if os.path.normcase(path) in self.links:
+                self.followed = None  # the files behind it are others now: follow() looks again
+            elif real_path(path) not in self.paths:
+                continue
+            self.wakeup.set()
+            return
 
     def follow(self, paths):
         """Wake on events for *paths* (source files) from now on: watch
-        their folders, and no longer the folders none of them is in."""
+        their folders, and no longer the folders none of them is in.
+        True if it watches a folder it did not: a file there saved before
+        may not have been seen."""
         with self.lock:
             # A fork stopped the observer (the watcher then polls), or nothing moved:
             # the common case, which spares a realpath() per file.
             if self.stopped_by_fork() or paths == self.followed:
-                return
+                return False
             self.followed = paths
             self.paths = frozenset(real_path(path) for path in paths)
-            folders = set(os.path.dirname(path) for path in self.paths)
+            self.links = links_on(paths)
+            folders = set(os.path.dirname(path) for path in self.paths | self.links)
             self.unwatchable &= folders  # one that comes back is tried again
-            for folder in sorted(folders.difference(self.watches, self.unwatchable)):
+            new = sorted(folders.difference(self.watches, self.unwatchable))
+            for folder in new:
                 self.watch(folder)
             for folder in sorted(set(self.watches) - folders):
                 self.observer.unschedule(self.watches.pop(folder))
+            return bool(new)
 
     def watch(self, folder):
         try:

@@ -6,7 +6,7 @@ A module's dependencies are the union of:
   level, class bodies, if/try blocks; not function bodies, which look
   their imports up when called), resolved as the interpreter resolves
   them, Python 2's implicit relative imports included. A file is parsed
-  once per version (path, mtime, size);
+  once per version (path, mtime, size, ctime);
 - the module objects its namespace holds (e.g. the result of an
   ``importlib.import_module`` call stored at module level).
 
@@ -37,9 +37,9 @@ DEFERRED = (ast.FunctionDef, ast.Lambda) + ((ast.AsyncFunctionDef,) if hasattr(a
 #: Statements that bind a name to what they define.
 DEFINITIONS = tuple(kind for kind in DEFERRED + (ast.ClassDef,) if kind is not ast.Lambda)
 
-_lines = {}  # path -> ((mtime, size), ImportLines)
-_parsed = {}  # path -> ((mtime, size), ImportStatements), files whose import lines do not suffice
-_own_names = {}  # path -> ((mtime, size), frozenset of names)
+_lines = {}  # path -> (stamp_of(stat), ImportLines)
+_parsed = {}  # path -> (stamp_of(stat), ImportStatements), files whose import lines do not suffice
+_own_names = {}  # path -> (stamp_of(stat), frozenset of names)
 
 RELATIVE = re.compile(br"^[ \t]*from[ \t\\]*\.", re.M)
 
@@ -261,7 +261,7 @@ NO_LINES = ImportLines(b"")
 
 def per_file_version(cache, path, derive, unreadable):
     """``derive(bytes)`` of the file at *path*, computed once per version of
-    the file (mtime, size) and kept in *cache*; *unreadable* if it cannot be
+    the file (stamp_of: mtime, size, ctime) and kept in *cache*; *unreadable* if it cannot be
     read."""
     try:
         stamp = stamp_of(os.stat(path))

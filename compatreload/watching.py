@@ -235,8 +235,10 @@ class Watcher(object):
                     self.quiet = False
                 if events is not None and events.stopped_by_fork():
                     events = self.poll_from_now_on(events)
-                if events is not None:  # modules loaded or unloaded since
-                    events.follow(recorded_paths(self.checked))
+                # Modules loaded or unloaded since, a release link switched: an
+                # edit saved in a new folder before it was watched is looked for.
+                if events is not None and events.follow(recorded_paths(self.checked)):
+                    self.wakeup.set()
         finally:
             if events is not None:
                 events.close()

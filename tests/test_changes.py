@@ -7,6 +7,7 @@ import pytest
 
 from compatreload import changed, deep_reload
 from compatreload import changes
+from compatreload.compat import restore_mtime
 from conftest import load_from_bytecode_alone
 
 
@@ -142,6 +143,30 @@ def test_after_a_quiet_check_an_edit_is_seen(workspace):
     quiet_checks(["pure.a", "pure.b"])
     workspace.set_version("pure", "pure/a.py", 2, same_second=False)
     assert changed(["pure.a", "pure.b"]) == ["pure.a"]
+
+
+@pytest.mark.parametrize("how", ["renamed over it", "rewritten in place"])
+def test_a_file_written_with_its_old_mtime_and_size_is_seen(workspace, how):
+    """Reproducible builds (Nix, SOURCE_DATE_EPOCH), `cp -p` and rsync give a
+    file the mtime of its source: a deploy that writes new content of the
+    same size with the old mtime, long after (not racy), is still seen
+    (its ctime moved), after a quiet check's snapshot too."""
+    workspace.add("pure")
+    aged(workspace, "pure/a.py", "pure/b.py")
+    import pure.b  # noqa: F401
+
+    quiet_checks(["pure.a", "pure.b"])
+    path = workspace.path("pure", "pure/a.py")
+    before = os.stat(path)
+    text = workspace.source("pure", "pure/a.py").replace("@1", "@2")
+    new = workspace.write("pure", "pure/a.py" + (".new" if how == "renamed over it" else ""), text)
+    restore_mtime(new, before)
+    if new != path:
+        os.rename(new, path)
+    assert os.stat(path).st_mtime == before.st_mtime and os.stat(path).st_size == before.st_size
+    assert changed(["pure.a", "pure.b"]) == ["pure.a"]
+    deep_reload("pure.a")
+    assert sys.modules["pure.b"].value() == "b@1>a@2"
 
 
 def test_after_a_quiet_check_a_deleted_file_is_seen(workspace):

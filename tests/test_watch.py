@@ -451,6 +451,51 @@ def test_with_file_events_settle_polls_waits_for_intervals_without_an_event(work
     assert sys.modules["pure.c"].value() == "c@1>b@2>a@2"
 
 
+def lay_out_release(workspace, version):
+    """Release *version* of package `released` in deploy/releases/v<version>/."""
+    for relpath, text in (("released/__init__.py", ""), ("released/app.py", "VERSION = %d\n" % version)):
+        workspace.write("deploy", os.path.join("releases", "v%d" % version, relpath), text)
+
+
+def switch_current(workspace, version):
+    """Point deploy/current at a release as deploy tools do: a new link
+    renamed over the old one (atomic)."""
+    current = workspace.path("deploy", "current")
+    os.symlink(os.path.join("releases", "v%d" % version), current + ".new")
+    os.rename(current + ".new", current)
+
+
+@pytest.mark.parametrize("backend", ["watchdog", "polling"])
+def test_a_switched_release_link_is_reloaded_and_the_new_release_followed(workspace, backend):
+    """Deploy tools lay out each release in a folder of its own and switch a
+    `current` link that sys.path holds: the switch is seen (with file
+    events, at once), and so are edits in the new release."""
+    if backend == "watchdog" and watchdog_missing():
+        pytest.skip("file events need the watchdog package (every tox env installs it)")
+    lay_out_release(workspace, 1)
+    lay_out_release(workspace, 2)
+    switch_current(workspace, 1)
+    entry = workspace.path("deploy", "current")
+    sys.path.insert(0, entry)
+    workspace.sys_path.append(entry)
+    workspace.packages.append("released")
+    import released.app
+
+    assert released.app.VERSION == 1
+    calls = Calls()
+    with watch(["released"], interval=600, callback=calls, backend=backend) as watcher:
+        for edit in (lambda: switch_current(workspace, 2),
+                     lambda: workspace.write("deploy", "releases/v2/released/app.py", "VERSION = 3\n")):
+            calls.event.clear()
+            edit()
+            if backend == "polling":
+                assert watcher.check() == ["released.app"]
+            else:
+                assert calls.event.wait(20), "no reload within 20 s of the edit; before it: %s" % calls.calls
+    assert calls.calls == [(["released.app"], None)] * 2
+    assert sys.modules["released.app"].VERSION == 3
+
+
 @needs_watchdog
 def test_a_purged_package_folder_is_no_longer_followed(workspace):
     workspace.add("pure")
