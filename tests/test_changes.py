@@ -123,8 +123,9 @@ def test_a_source_that_cannot_be_read_is_reported(workspace):
 
 
 def aged(workspace, *relpaths):
-    """Files last modified an hour ago: not racy, so a quiet check keeps a snapshot."""
-    old = time.time() - 3600
+    """Files last modified an hour ago: not racy, so a quiet check keeps a
+    snapshot. A whole second: 2.x's float mtime then survives a round trip."""
+    old = int(time.time()) - 3600
     for relpath in relpaths:
         os.utime(workspace.path("pure", relpath), (old, old))
 
