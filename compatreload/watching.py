@@ -57,8 +57,8 @@ class Watcher(object):
     starts and stops.
 
     *backend*: "polling" (the standard library only), "watchdog" (the
-    thread also wakes on file events and checks once they are quiet, see
-    quieten(); ImportError if watchdog cannot be imported) or "auto"
+    thread also checks once file events are quiet, see quiet_seconds();
+    ImportError if watchdog cannot be imported) or "auto"
     (watchdog when it can be imported and threads are not monkey-patched
     into greenlets; chosen again by each ``start()``). ``backend`` is then
     what it uses.
@@ -215,20 +215,28 @@ class Watcher(object):
     def run(self, events):
         # Polls start every *interval* seconds (not *interval* after the end
         # of the previous check), so that with settle_polls=N an edit is
-        # reloaded within N+1 intervals plus one check and the reload itself.
-        # A file event adds a check, and the next poll comes an interval
-        # after it: two looks a moment apart must not count as two polls.
+        # reloaded within N+1 intervals plus one check and the reload itself;
+        # file events never move them. An event adds a check once events
+        # have been quiet for quiet_seconds(), settled by that quiet; only
+        # polls count toward settle_polls (two looks a moment apart must not
+        # count as two polls).
         try:
             due = timeit.default_timer() + self.interval
+            quiet_at = None  # when the file events seen will have been quiet long enough
             while True:
-                woken = self.wakeup.wait(max(0.0, due - timeit.default_timer()))
-                self.quiet = woken and self.quieten()
-                if woken:
-                    due = timeit.default_timer() + self.interval
-                else:
-                    due = max(due + self.interval, timeit.default_timer())
+                check_at = due if quiet_at is None else min(due, quiet_at)
+                woken = self.wakeup.wait(max(0.0, check_at - timeit.default_timer()))
                 if self.stopping.is_set():
                     return
+                if woken:  # an event: the quiet period starts again
+                    self.wakeup.clear()
+                    quiet_at = timeit.default_timer() + self.quiet_seconds()
+                    continue
+                self.quiet = quiet_at is not None and quiet_at <= due
+                if self.quiet:
+                    quiet_at = None
+                else:
+                    due = max(due + self.interval, timeit.default_timer())
                 try:
                     self.check()
                 finally:
@@ -251,22 +259,12 @@ class Watcher(object):
         log.info("compatreload: the process forked: this watcher polls every %s s from now on", self.interval)
         return None
 
-    def quieten(self):
-        """After a file event, wait until EVENT_QUIET_SECONDS (with
-        settle_polls=N, N intervals if longer) pass without one: an
-        editor's or a deploy's save is several events. True if they did;
-        False if events still came one interval after that (a file
-        rewritten without pause is still checked), or stop() was called."""
-        quiet = max(EVENT_QUIET_SECONDS, self.settle_polls * self.interval)
-        deadline = timeit.default_timer() + quiet + self.interval
-        while not self.stopping.is_set():
-            self.wakeup.clear()
-            wait = min(quiet, deadline - timeit.default_timer())
-            if wait <= 0:
-                return False
-            if not self.wakeup.wait(wait):
-                return wait == quiet
-        return False
+    def quiet_seconds(self):
+        """How long file events must be quiet before the check they add:
+        EVENT_QUIET_SECONDS (an editor's or a deploy's save is several
+        events), or with settle_polls=N, N intervals if that is longer. A
+        file rewritten without pause is still checked by the polls."""
+        return max(EVENT_QUIET_SECONDS, self.settle_polls * self.interval)
 
     def stop(self, timeout=None):
         """Stop the thread and wait for it (unless called from it: from a
