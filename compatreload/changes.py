@@ -6,11 +6,10 @@ executed, of the source on disk the first time changed() or a watcher
 looked at it: that first look is the baseline. A check is one os.stat
 when nothing moved; the file is read and hashed only when its nanosecond
 mtime, size or ctime moved (new content may keep its source's mtime:
-reproducible builds, cp -p, rsync; no tool sets ctime back), or while it is
-"racy": modified less than
-RACY_SECONDS before it was recorded, when file-system timestamps tick
-too coarsely to show a second edit (the same rule git uses for its index).
-So a same-size edit within the same second is seen, and a ``touch`` that
+reproducible builds, cp -p, rsync; no tool sets ctime back), or while it
+is "racy": modified less than RACY_SECONDS before it was recorded, when
+file-system timestamps tick too coarsely to show a second edit (the
+same rule git uses for its index). So a same-size edit within the same second is seen, and a ``touch`` that
 changes nothing is not reported. A check that finds nothing changed keeps
 a Snapshot, so the next check of the same modules costs little more than
 the stats themselves."""

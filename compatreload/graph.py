@@ -261,8 +261,8 @@ NO_LINES = ImportLines(b"")
 
 def per_file_version(cache, path, derive, unreadable):
     """``derive(bytes)`` of the file at *path*, computed once per version of
-    the file (stamp_of: mtime, size, ctime) and kept in *cache*; *unreadable* if it cannot be
-    read."""
+    the file (stamp_of: mtime, size, ctime) and kept in *cache*;
+    *unreadable* if it cannot be read."""
     try:
         stamp = stamp_of(os.stat(path))
         cached = cache.get(path)

@@ -25,8 +25,7 @@ from .reloading import Prefixes, deep_reload
 
 log = logging.getLogger("compatreload")
 
-#: Seconds without a file event before a woken watcher checks (with
-#: settle_polls=N, N intervals if that is longer).
+#: Seconds without a file event before a woken watcher checks.
 EVENT_QUIET_SECONDS = 0.1
 
 #: sysconfig paths of installed code: not watched by default.
@@ -51,13 +50,13 @@ class Watcher(object):
     is made, and the import lines of every loaded source are read then
     (see read_import_lines). With *settle_polls* N, a change is reloaded
     only when N more polls saw the same changed files with the same
-    content (file events then do not speed it up). ``check()`` looks once; ``start()`` looks every *interval*
-    seconds in a daemon thread until ``stop()``; as a context manager it
-    starts and stops.
+    content (file events then add no check). ``check()`` looks once;
+    ``start()`` looks every *interval* seconds in a daemon thread until
+    ``stop()``; as a context manager it starts and stops.
 
     *backend*: "polling" (the standard library only), "watchdog" (the
-    thread also checks once file events are quiet, see quiet_seconds();
-    ImportError if watchdog cannot be imported) or "auto"
+    thread also checks EVENT_QUIET_SECONDS after the last file event of a
+    save, with settle_polls=0; ImportError if watchdog cannot be imported) or "auto"
     (watchdog when it can be imported and threads are not monkey-patched
     into greenlets; chosen again by each ``start()``). ``backend`` is then
     what it uses.
@@ -72,7 +71,6 @@ class Watcher(object):
         self.names = None if names is None else Prefixes(names, "names")
         self.settle_polls = settle_polls
         self.unsettled = (None, 0)  # (changed files' digests, how many polls saw them)
-        self.quiet = False  # set by the thread for a check it makes after quiet file events
         self.exclude = Prefixes(exclude, "exclude")
         self.interval = interval
         self.callback = callback
@@ -169,12 +167,7 @@ class Watcher(object):
         """True once the same changed files with the same content (*seen*:
         name -> digest) were seen on settle_polls polls before this one: a
         deploy that writes several files one after the other is reloaded
-        whole, not halfway. A check added by file events (self.quiet) is
-        not a poll: it neither counts nor settles. The quiet it waited for
-        is measured on the events delivered, which can lag behind the
-        writes (PyPy under load served a mix written in 7 ms)."""
-        if self.quiet:
-            return self.settle_polls == 0
+        whole, not halfway."""
         previous, count = self.unsettled
         count = count + 1 if seen == previous else 0
         self.unsettled = (seen, count)
@@ -219,30 +212,30 @@ class Watcher(object):
         # Polls start every *interval* seconds (not *interval* after the end
         # of the previous check), so that with settle_polls=N an edit is
         # reloaded within N+1 intervals plus one check and the reload itself;
-        # file events never move them. An event adds a check once events
-        # have been quiet for quiet_seconds(); only polls count toward
-        # settle_polls (two looks a moment apart must not count as two polls).
+        # file events never move them. With settle_polls=0 an event adds a
+        # check EVENT_QUIET_SECONDS after the last one. With settle_polls=N
+        # only polls may settle a change: a check added by events, moments
+        # from a poll, once counted as a second poll and reloaded a deploy
+        # halfway; and events come late on a loaded machine (PyPy served a
+        # mix written in 7 ms when their quiet settled a change).
         try:
             due = timeit.default_timer() + self.interval
-            quiet_at = None  # when the file events seen will have been quiet long enough
+            quiet_at = None  # when the check the file events add is due
             while True:
                 check_at = due if quiet_at is None else min(due, quiet_at)
                 woken = self.wakeup.wait(max(0.0, check_at - timeit.default_timer()))
                 if self.stopping.is_set():
                     return
-                if woken:  # an event: the quiet period starts again
+                if woken:
                     self.wakeup.clear()
-                    quiet_at = timeit.default_timer() + self.quiet_seconds()
+                    if self.settle_polls == 0:  # the quiet period starts again
+                        quiet_at = timeit.default_timer() + EVENT_QUIET_SECONDS
                     continue
-                self.quiet = quiet_at is not None and quiet_at <= due
-                if self.quiet:
-                    quiet_at = None
+                if quiet_at is not None and quiet_at <= due:
+                    quiet_at = None  # the check the events added: the polls keep their times
                 else:
                     due = max(due + self.interval, timeit.default_timer())
-                try:
-                    self.check()
-                finally:
-                    self.quiet = False
+                self.check()
                 if events is not None and events.stopped_by_fork():
                     events = self.poll_from_now_on(events)
                 # Modules loaded or unloaded since, a release link switched: an
@@ -260,14 +253,6 @@ class Watcher(object):
         self.backend = "polling"
         log.info("compatreload: the process forked: this watcher polls every %s s from now on", self.interval)
         return None
-
-    def quiet_seconds(self):
-        """How long file events must be quiet before the check they add:
-        EVENT_QUIET_SECONDS (an editor's or a deploy's save is several
-        events), or with settle_polls=N, N intervals if that is longer (that
-        check cannot reload then: a poll can, see settled()). A file
-        rewritten without pause is still checked by the polls."""
-        return max(EVENT_QUIET_SECONDS, self.settle_polls * self.interval)
 
     def stop(self, timeout=None):
         """Stop the thread and wait for it (unless called from it: from a

@@ -432,10 +432,10 @@ def test_a_file_rewritten_without_pause_is_still_checked_every_interval(workspac
 @needs_watchdog
 def test_with_file_events_settle_polls_counts_polls_only(workspace):
     """A deploy pauses between its files (a slow copy, a second pass that
-    rewrites a file as it is): with settle_polls=1 the checks file events
-    add neither count nor settle, and the polls (an interval apart) reload
-    the whole deploy at once. Checks woken a moment apart once counted as
-    two polls: pure.a was reloaded alone 0.4 s after the first write."""
+    rewrites a file as it is): with settle_polls=1 file events add no
+    check, and the polls (an interval apart) reload the whole deploy at
+    once. Checks woken a moment apart once counted as two polls: pure.a
+    was reloaded alone 0.4 s after the first write."""
     workspace.add("pure")
     import pure.c  # noqa: F401
 

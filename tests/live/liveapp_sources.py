@@ -20,8 +20,6 @@ class TimedWatcher(compatreload.Watcher):
     """Records when each poll started and ended, and whether it reloaded."""
 
     def check(self):
-        if self.quiet:  # a check file events added: not a poll; with settle_polls=1 it never reloads
-            return compatreload.Watcher.check(self)
         started = time.time()
         reloaded = compatreload.Watcher.check(self)
         STATS["timed"].append((started, time.time(), bool(reloaded)))
