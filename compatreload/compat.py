@@ -222,3 +222,15 @@ FUNCTION_ATTRIBUTES = ("__code__", "__defaults__", "__doc__", "__dict__") + (
 
 #: Class types whose objects an upgrade patches: 2.x old-style classes too.
 CLASS_TYPES = (type,) + ((types.ClassType,) if PY2 else ())
+
+
+def is_class(value):
+    """Whether *value* is a class (new- or old-style), by its real type: a
+    proxy's ``__class__`` (Django's lazy settings) is never asked, since
+    asking may set the proxy up or raise."""
+    return issubclass(type(value), CLASS_TYPES)
+
+
+def is_function(value):
+    """Whether *value* is a Python function, by its real type (see is_class)."""
+    return type(value) is types.FunctionType

@@ -436,22 +436,33 @@ def resolve(module, statements):
 #: Objects that name the module that defined them in ``__module__``.
 DEFINED = (types.FunctionType,) + CLASS_TYPES
 
+#: Types of namespace values that are neither a module nor DEFINED (most of
+#: any namespace: constants, containers, builtins), skipped by their type
+#: alone; ``type(2 ** 64)`` is long on 2.x, int on 3.x.
+PLAIN_TYPES = frozenset(
+    [type(None), bool, int, type(2 ** 64), float, complex, str, type(b""), type(u""), tuple, list, dict]
+    + [set, frozenset, type(len), property, staticmethod, classmethod]
+)
+
 
 def held_modules(module_name, module):
     """Names of the loaded modules *module*'s namespace holds, by their
     module objects (except its own submodules, set by the import system)
     or by functions and classes they defined: what the executed version
     bound, whatever its file says now."""
-    held = set()
+    held, definers = set(), set()
     for key, value in list(module_namespace(module).items()):
-        if isinstance(value, types.ModuleType):
+        kind = type(value)
+        if kind in PLAIN_TYPES:
+            continue
+        if kind is types.FunctionType or issubclass(kind, CLASS_TYPES):
+            definers.add(getattr(value, "__module__", None))
+        elif issubclass(kind, types.ModuleType):
             name = module_namespace(value).get("__name__")
             if sys.modules.get(name) is value and name != module_name + "." + key:
                 held.add(name)
-        elif isinstance(value, DEFINED):
-            name = getattr(value, "__module__", None)
-            if name != module_name and is_loaded(name):
-                held.add(name)
+    definers.discard(module_name)
+    held.update(name for name in definers if is_loaded(name))
     return held
 
 

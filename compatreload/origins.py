@@ -20,15 +20,17 @@ OTHER = "other"  # zip imports, frozen or sourceless modules, placeholders
 #: The namespace slot of every module object: reading it bypasses a subclass's
 #: ``__dict__`` property (apipkg's lazy modules import everything on it).
 MODULE_DICT = types.ModuleType.__dict__["__dict__"]
+read_module_dict = MODULE_DICT.__get__
 
 
 def module_namespace(module):
     """The namespace of *module*; of anything else in sys.modules (PyPy's
     cffi ``Lib`` objects claim to be modules through ``__class__``), its
     ``__dict__`` or an empty one."""
-    if issubclass(type(module), types.ModuleType):
-        return MODULE_DICT.__get__(module)
-    return getattr(module, "__dict__", {})
+    try:
+        return read_module_dict(module)
+    except TypeError:  # not a module by its real type
+        return getattr(module, "__dict__", {})
 
 
 def module_file(module):
@@ -68,6 +70,11 @@ def remember_directories():
             absolute_path(module, path)
 
 
+#: An absolute ``__file__`` -> source_file() of a module that has it (a
+#: relative one also depends on the module: see _first_directories).
+_sources = {}
+
+
 def source_file(module):
     """Absolute path of the .py file the module was loaded from, or None.
 
@@ -77,6 +84,16 @@ def source_file(module):
     path = module_file(module)
     if path is None:
         return None
+    try:
+        return _sources[path]
+    except KeyError:
+        source = source_of(module, path)
+    if os.path.isabs(path):
+        _sources[path] = source
+    return source
+
+
+def source_of(module, path):
     stem, ending = os.path.splitext(path)
     if ending in (".pyc", ".pyo"):
         if not PYC_FILE_MAY_HAVE_SOURCE:

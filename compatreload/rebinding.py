@@ -16,9 +16,9 @@ import sys
 import types
 import warnings
 
+from .compat import CLASS_TYPES
 from .errors import StaleBindingWarning
-from .graph import DEFINED as DISTINCT
-from .graph import lines_of, may_import, own_names, resolve, statements_of
+from .graph import PLAIN_TYPES, lines_of, may_import, own_names, resolve, statements_of
 from .origins import module_namespace, source_file
 from .transaction import MISSING
 
@@ -45,7 +45,10 @@ def distinct_objects(replacements):
         if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
             index[id(replacement.old_module)] = (replacement, None, replacement.old_module)
         for name, value in replacement.old.items():
-            if isinstance(value, DISTINCT) and getattr(value, "__module__", None) == replacement.name:
+            kind = type(value)
+            if kind in PLAIN_TYPES or not (kind is types.FunctionType or issubclass(kind, CLASS_TYPES)):
+                continue
+            if getattr(value, "__module__", None) == replacement.name:
                 index.setdefault(id(value), (replacement, name, value))
     return index
 

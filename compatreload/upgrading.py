@@ -18,7 +18,7 @@ reload undoes it."""
 import types
 import warnings
 
-from .compat import CLASS_TYPES, FUNCTION_ATTRIBUTES
+from .compat import FUNCTION_ATTRIBUTES, is_class, is_function
 from .errors import StaleBindingWarning
 from .transaction import MISSING
 
@@ -33,6 +33,10 @@ PREVIEW = ("will not be upgraded in place", "existing references to it will keep
 
 #: Values that carry code, and so are upgraded rather than replaced.
 METHOD_WRAPPERS = (staticmethod, classmethod)
+CODE_CARRIERS = frozenset((types.FunctionType, property) + METHOD_WRAPPERS)
+
+#: How the warning about a class's ``__class__`` attribute ends.
+KEPT = ("was not upgraded in place", "the class keeps the old one")
 
 
 def make_cell(value):
@@ -93,13 +97,13 @@ class Upgrader(object):
         """Warn, before anything runs, about the functions an upgrade will not
         patch in place (closures); layout changes show when the new code runs."""
         for key, value in sorted(namespace.items()):
-            if isinstance(value, types.FunctionType) and self.defined_here(value):
+            if is_function(value) and self.defined_here(value):
                 free = sorted(set(value.__code__.co_freevars) - set(["__class__"]))
                 if free:
                     self.warn(key, "it is a closure over %s" % ", ".join(free), PREVIEW)
 
     def defined_here(self, value):
-        return isinstance(value, (types.FunctionType,) + CLASS_TYPES) and (
+        return (is_function(value) or is_class(value)) and (
             getattr(value, "__module__", None) == self.module_name
         )
 
@@ -117,21 +121,21 @@ class Upgrader(object):
                 self.transaction.assign(namespace, key, old)
 
     def upgrade(self, old, new, label):
-        if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
+        if is_function(old) and is_function(new):
             return self.function(old, new, label)
-        if isinstance(old, CLASS_TYPES) and isinstance(new, CLASS_TYPES):
+        if is_class(old) and is_class(new):
             return self.klass(old, new, label)
         self.warn(label, "it was a %s and is now a %s" % (type(old).__name__, type(new).__name__))
         return False
 
-    def function(self, old, new, label):
+    def function(self, old, new, label, consequence=FALLBACK):
         """Give *old* the code and attributes of *new*; False if unsafe."""
         old_free, new_free = old.__code__.co_freevars, new.__code__.co_freevars
         if old_free != new_free:
-            self.warn(label, "its free variables changed from %r to %r" % (old_free, new_free))
+            self.warn(label, "its free variables changed from %r to %r" % (old_free, new_free), consequence)
             return False
         if set(new_free) - set(["__class__"]):
-            self.warn(label, "it is a closure over %s" % ", ".join(new_free))
+            self.warn(label, "it is a closure over %s" % ", ".join(new_free), consequence)
             return False
         for attribute in FUNCTION_ATTRIBUTES:
             self.transaction.set_attribute(old, attribute, getattr(new, attribute))
@@ -150,7 +154,10 @@ class Upgrader(object):
                 self.attribute(old, key, value, "%s.%s" % (label, key), only_code)
         for key, value in list(vars(old).items()):
             if key not in vars(new) and key not in CLASS_KEEP and (not only_code or carries_code(value)):
-                self.transaction.set_attribute(old, key, MISSING)
+                if key == "__class__":
+                    self.warn("%s.%s" % (label, key), "a class's __class__ cannot be deleted", KEPT)
+                else:
+                    self.transaction.set_attribute(old, key, MISSING)
         return True
 
     def attribute(self, cls, key, new, label, only_code):
@@ -158,17 +165,36 @@ class Upgrader(object):
         old = vars(cls).get(key, MISSING)
         if old is new or (only_code and not carries_code(new)):
             return
-        if isinstance(new, types.FunctionType):
-            if isinstance(old, types.FunctionType) and (not self.written_here(new) or self.function(old, new, label)):
+        if key == "__class__":
+            self.class_attribute(old, new, label)
+            return
+        if is_function(new):
+            if is_function(old) and (not self.written_here(new) or self.function(old, new, label)):
                 return  # upgraded; or generated code, which stays: the fields did not change
             new = self.rehomed(new, cls)
-        elif isinstance(new, METHOD_WRAPPERS) and type(old) is type(new):
+        elif type(new) in METHOD_WRAPPERS and type(old) is type(new):
             if not self.written_here(new.__func__) or self.function(old.__func__, new.__func__, label):
                 return
-        elif isinstance(new, CLASS_TYPES) and self.defined_here(new) and isinstance(old, CLASS_TYPES):
+        elif self.defined_here(new) and is_class(new) and is_class(old):
             if self.klass(old, new, label):
                 return
         self.transaction.set_attribute(cls, key, new)
+
+    def class_attribute(self, old, new, label):
+        """``__class__`` in a class body (a proxy's, as in Django's
+        LazyObject): setting it on the class would change the class's own
+        type, so only the code of its accessors can change, in place."""
+        accessors = ("fget", "fset", "fdel")
+        pairs = [(getattr(old, name, None), getattr(new, name, None)) for name in accessors]
+        if type(old) is not property or type(new) is not property or any(
+            not (is_function(old_accessor) and is_function(new_accessor)) and old_accessor is not new_accessor
+            for old_accessor, new_accessor in pairs
+        ):
+            self.warn(label, "only a property's functions can be upgraded there", KEPT)
+            return
+        for old_accessor, new_accessor in pairs:
+            if old_accessor is not new_accessor:
+                self.function(old_accessor, new_accessor, label, KEPT)
 
     def rehomed(self, new, cls):
         """*new* with its ``__class__`` cell (zero-argument super()) pointing
@@ -187,8 +213,8 @@ def bases_first(item):
     """Sort key: classes by the length of their MRO (bases before their
     subclasses, also on 2.x where dicts are unordered), then the rest."""
     value = item[1]
-    return (len(getattr(value, "__mro__", ())) if isinstance(value, CLASS_TYPES) else 0, item[0])
+    return (len(getattr(value, "__mro__", ())) if is_class(value) else 0, item[0])
 
 
 def carries_code(value):
-    return isinstance(value, (types.FunctionType, property) + METHOD_WRAPPERS)
+    return type(value) in CODE_CARRIERS

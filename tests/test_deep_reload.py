@@ -494,3 +494,41 @@ def test_plugins_loaded_by_file_under_a_package_that_is_not_loaded(workspace, by
     finally:
         sys.modules.pop("hostplugins.base", None)
         sys.modules.pop("hostplugins.user", None)
+
+
+LAZY_SETTINGS = '''\
+"""A lazy object as django.conf.settings is one: it sets itself up on first
+use, __class__ included, and fails outside a configured program."""
+import pure.a
+from pure.a import value
+touched = []
+
+
+class LazySettings(object):
+    @property
+    def __class__(self):
+        touched.append("__class__")
+        raise RuntimeError("settings are not configured")
+
+    def __getattr__(self, name):
+        touched.append(name)
+        raise RuntimeError("settings are not configured")
+
+
+settings = LazySettings()
+'''
+
+
+@pytest.mark.parametrize("upgrade", [False, True])
+def test_a_lazy_object_in_a_namespace_is_never_set_up(workspace, upgrade):
+    """Module-level ``from django.conf import settings``: deep_reload looks at
+    a value's real type, never at what it says its ``__class__`` is."""
+    workspace.add("pure")
+    workspace.write("pure", "lazy.py", LAZY_SETTINGS)
+    import lazy
+
+    touched = lazy.touched
+    assert deep_reload("pure.a", upgrade=upgrade) == ["pure.a", "lazy"]
+    assert deep_reload(["lazy", "pure.a"], upgrade=upgrade) == ["pure.a", "lazy"]
+    assert module("lazy").value is module("pure.a").value
+    assert touched == [] and module("lazy").touched == []

@@ -398,3 +398,52 @@ def test_annotations_and_keyword_only_defaults(workspace):
     reload_quietly("annotated")
     assert annotated.scale is scale and scale(3) == 6
     assert scale.__kwdefaults__ == {"factor": 2} and scale.__annotations__["return"] == "2"
+
+
+PROXY = '''\
+def make_proxy_class():
+    return 'proxy@{v}'
+
+
+def proxy_method(function):
+    def inner(self):
+        return function(self)
+    return inner
+
+
+class Proxy(object):
+    """As Django's LazyObject: it answers __class__ for what it wraps."""
+{body}
+    def who(self):
+        return 'who@{v}'
+'''
+
+CLASS_PROPERTY = "    @property\n    def __class__(self):\n        return '{tag}@{v}'\n\n"
+CLASS_CLOSURE = "    __class__ = property(proxy_method(lambda self: 'closure@{v}'))\n\n"
+
+
+@pytest.mark.parametrize(
+    "v1, v2, answer, warning",
+    [
+        (CLASS_PROPERTY, CLASS_PROPERTY, "plain@2", None),
+        (CLASS_CLOSURE, CLASS_CLOSURE, "closure@1", "Proxy.__class__ was not upgraded in place: it is a closure over function; the class keeps the old one"),
+        (CLASS_PROPERTY, "", "plain@1", "Proxy.__class__ was not upgraded in place: a class's __class__ cannot be deleted; the class keeps the old one"),
+        ("", CLASS_PROPERTY, None, "Proxy.__class__ was not upgraded in place: only a property's functions can be upgraded there; the class keeps the old one"),
+    ],
+    ids=["property", "closure", "removed", "added"],
+)
+def test_a_class_attribute_named___class___upgrades_its_code_or_stays(workspace, v1, v2, answer, warning):
+    """Setting ``__class__`` on a class would change its type: a proxy
+    class's ``__class__`` property is upgraded through its functions, or
+    kept with a warning; the rest of the class is upgraded either way."""
+    workspace.add("pure")
+    write(workspace, "proxies", PROXY.format(v=1, body=v1.format(tag="plain", v=1)))
+    import proxies
+
+    cls = proxies.Proxy
+    instance = cls()
+    write(workspace, "proxies", PROXY.format(v=2, body=v2.format(tag="plain", v=2)))
+    order, messages = reload_quietly("proxies")
+    assert order == ["proxies"] and proxies.Proxy is cls and instance.who() == "who@2"
+    assert instance.__class__ == (cls if answer is None else answer)
+    assert [m for m in messages if "__class__" in m] == ([] if warning is None else ["compatreload: proxies." + warning])
