@@ -163,7 +163,7 @@ def markdown(reloads, changes, memory_result):
                 "-" if unknown else stale, "-" if unknown else "%d of %d" % (missed, row["ran"]), error or "-",
                 ms(row["tool"]), row["stale"], row["not_reexecuted"], row["ran"]))
     lines += ["", "## changed(), nothing changed", "",
-              "Files older than 2 s (not racy); per process the median of 3 checks after a first one.", "",
+              "Files older than 2 s (not racy); per process the median of 9 checks after a first one.", "",
               "| modules | os.stat floor | changed() | ratio | IPython autoreload check |", "|---|---|---|---|---|"]
     for size, result in sorted(changes.items()):
         floor, tool = result["changed-floor"], result["changed-tool"]

@@ -13,8 +13,8 @@ Kinds (spec["kind"]):
   module of the plan at once (reimport alone re-executes only the target).
 - changed-floor / changed-tool / changed-ipython: N modules loaded (files
   older than 2 s, see run.py), nothing changed: a bare os.stat loop,
-  compatreload.changed(), IPython's autoreload check; the median of ROUNDS
-  checks after a first one.
+  compatreload.changed(), IPython's autoreload check; the median of
+  CHECK_ROUNDS checks after a first one.
 - memory: 100 deep_reloads of the package; old versions alive after gc, RSS growth."""
 import gc
 import importlib
@@ -60,6 +60,11 @@ def median(values):
 #: In-process repetitions: the floor loop and the tool's steady-state call
 #: each run this many times; their median is the process's figure.
 ROUNDS = 3
+
+#: In-process repetitions of a changed() check (or its floor, or IPython's):
+#: a check costs milliseconds, so more of them cost little and steady the
+#: median against this machine's noise (3 gave spreads of 1.5x at 10,000).
+CHECK_ROUNDS = 9
 
 
 def work_functions(spec):
@@ -162,10 +167,10 @@ def reload_peer(spec):
 
 
 def timed_checks(check):
-    """Median of ROUNDS calls of *check*, after one untimed call (the baseline)."""
+    """Median of CHECK_ROUNDS calls of *check*, after one untimed call (the baseline)."""
     check()
     times = []
-    for _ in range(ROUNDS):
+    for _ in range(CHECK_ROUNDS):
         started = clock()
         check()
         times.append(clock() - started)
