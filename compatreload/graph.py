@@ -433,11 +433,9 @@ def resolve(module, statements):
     return set(name for name in depends if is_loaded(name)), from_bindings
 
 
-#: Objects that name the module that defined them in ``__module__``.
-DEFINED = (types.FunctionType,) + CLASS_TYPES
-
-#: Types of namespace values that are neither a module nor DEFINED (most of
-#: any namespace: constants, containers, builtins), skipped by their type
+#: Types of namespace values that are neither a module nor a function or
+#: class (which name the module that defined them in ``__module__``): most of
+#: any namespace (constants, containers, builtins), skipped by their type
 #: alone; ``type(2 ** 64)`` is long on 2.x, int on 3.x.
 PLAIN_TYPES = frozenset(
     [type(None), bool, int, type(2 ** 64), float, complex, str, type(b""), type(u""), tuple, list, dict]

@@ -33,7 +33,7 @@ PREVIEW = ("will not be upgraded in place", "existing references to it will keep
 
 #: Values that carry code, and so are upgraded rather than replaced.
 METHOD_WRAPPERS = (staticmethod, classmethod)
-CODE_CARRIERS = frozenset((types.FunctionType, property) + METHOD_WRAPPERS)
+CODE_CARRIERS = (types.FunctionType, property) + METHOD_WRAPPERS
 
 #: How the warning about a class's ``__class__`` attribute ends.
 KEPT = ("was not upgraded in place", "the class keeps the old one")
@@ -172,7 +172,7 @@ class Upgrader(object):
             if is_function(old) and (not self.written_here(new) or self.function(old, new, label)):
                 return  # upgraded; or generated code, which stays: the fields did not change
             new = self.rehomed(new, cls)
-        elif type(new) in METHOD_WRAPPERS and type(old) is type(new):
+        elif issubclass(type(new), METHOD_WRAPPERS) and type(old) is type(new):
             if not self.written_here(new.__func__) or self.function(old.__func__, new.__func__, label):
                 return
         elif self.defined_here(new) and is_class(new) and is_class(old):
@@ -217,4 +217,4 @@ def bases_first(item):
 
 
 def carries_code(value):
-    return type(value) in CODE_CARRIERS
+    return issubclass(type(value), CODE_CARRIERS)
