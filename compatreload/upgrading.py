@@ -184,12 +184,11 @@ class Upgrader(object):
         """``__class__`` in a class body (a proxy's, as in Django's
         LazyObject): setting it on the class would change the class's own
         type, so only the code of its accessors can change, in place."""
-        accessors = ("fget", "fset", "fdel")
-        pairs = [(getattr(old, name, None), getattr(new, name, None)) for name in accessors]
-        if type(old) is not property or type(new) is not property or any(
-            not (is_function(old_accessor) and is_function(new_accessor)) and old_accessor is not new_accessor
-            for old_accessor, new_accessor in pairs
-        ):
+        if old is MISSING:
+            self.warn(label, "a class's __class__ cannot be added", KEPT)
+            return
+        pairs = accessor_pairs(old, new)
+        if pairs is None:
             self.warn(label, "only a property's functions can be upgraded there", KEPT)
             return
         for old_accessor, new_accessor in pairs:
@@ -207,6 +206,18 @@ class Upgrader(object):
         for attribute in FUNCTION_ATTRIBUTES[1:]:
             setattr(function, attribute, getattr(new, attribute))
         return function
+
+
+def accessor_pairs(old, new):
+    """(old, new) of fget, fset and fdel when *old* and *new* are properties
+    whose accessors are functions or the same object (None); else None."""
+    if type(old) is not property or type(new) is not property:
+        return None
+    pairs = [(old.fget, new.fget), (old.fset, new.fset), (old.fdel, new.fdel)]
+    for old_accessor, new_accessor in pairs:
+        if old_accessor is not new_accessor and not (is_function(old_accessor) and is_function(new_accessor)):
+            return None
+    return pairs
 
 
 def bases_first(item):

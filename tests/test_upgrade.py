@@ -420,6 +420,8 @@ class Proxy(object):
 
 CLASS_PROPERTY = "    @property\n    def __class__(self):\n        return '{tag}@{v}'\n\n"
 CLASS_CLOSURE = "    __class__ = property(proxy_method(lambda self: 'closure@{v}'))\n\n"
+CLASS_BUILTIN = "    __class__ = property(repr)\n\n"
+CLASS_CONSTANT = "    __class__ = '{tag}@{v}'\n\n"
 
 
 @pytest.mark.parametrize(
@@ -428,9 +430,11 @@ CLASS_CLOSURE = "    __class__ = property(proxy_method(lambda self: 'closure@{v}
         (CLASS_PROPERTY, CLASS_PROPERTY, "plain@2", None),
         (CLASS_CLOSURE, CLASS_CLOSURE, "closure@1", "Proxy.__class__ was not upgraded in place: it is a closure over function; the class keeps the old one"),
         (CLASS_PROPERTY, "", "plain@1", "Proxy.__class__ was not upgraded in place: a class's __class__ cannot be deleted; the class keeps the old one"),
-        ("", CLASS_PROPERTY, None, "Proxy.__class__ was not upgraded in place: only a property's functions can be upgraded there; the class keeps the old one"),
+        (CLASS_PROPERTY, CLASS_BUILTIN, "plain@1", "Proxy.__class__ was not upgraded in place: only a property's functions can be upgraded there; the class keeps the old one"),
+        (CLASS_PROPERTY, CLASS_CONSTANT, "plain@1", "Proxy.__class__ was not upgraded in place: only a property's functions can be upgraded there; the class keeps the old one"),
+        ("", CLASS_PROPERTY, None, "Proxy.__class__ was not upgraded in place: a class's __class__ cannot be added; the class keeps the old one"),
     ],
-    ids=["property", "closure", "removed", "added"],
+    ids=["property", "closure", "removed", "builtin", "constant", "added"],
 )
 def test_a_class_attribute_named___class___upgrades_its_code_or_stays(workspace, v1, v2, answer, warning):
     """Setting ``__class__`` on a class would change its type: a proxy
