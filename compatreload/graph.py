@@ -65,15 +65,21 @@ def bound_names(node):
 
 def collect(nodes):
     """The ImportStatements of the import statements among *nodes*."""
-    imports, froms, absolute = [], [], not PY2
+    imports, froms = [], []
     for node in nodes:
         if isinstance(node, ast.Import):
             imports.extend((alias.name, alias.asname is not None) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             names = tuple((alias.name, alias.asname or alias.name) for alias in node.names)
             froms.append((node.level or 0, node.module or "", names))
-            absolute = absolute or (node.module == "__future__" and ("absolute_import", "absolute_import") in names)
-    return ImportStatements(tuple(imports), tuple(froms), absolute)
+    return ImportStatements(tuple(imports), tuple(froms), absolute_in(froms))
+
+
+def absolute_in(froms):
+    """Whether absolute imports are in force given the from-imports *froms*:
+    always on 3.x; on 2.x with ``from __future__ import absolute_import``."""
+    future = ("absolute_import", "absolute_import")
+    return not PY2 or any(module == "__future__" and future in names for _, module, names in froms)
 
 
 #: One-line import statements in their plain forms; others go to the parser.
@@ -89,36 +95,37 @@ PLAIN_FROM = re.compile(
 _CLAUSE = re.compile(r"(" + _DOTTED + r")(?:[ \t]+as[ \t]+(" + _NAME + r"))?")
 
 
-def plain_import(line):
-    """An ast.Import or ast.ImportFrom for *line* (text) if it is a plain
-    one-line import statement, else None. Equal to what ast.parse gives."""
+def plain_statement(line):
+    """What collect() takes from *line* (text) if it is a plain one-line
+    import statement, without building its syntax tree: ("import",
+    ((dotted name, aliased?), ...)) or ("from", (level, module or "",
+    ((name, alias or name), ...))); None for any other line."""
     match = PLAIN_IMPORT.match(line)
     if match:
-        return ast.Import(names=aliases(match.group(1)))
+        return "import", tuple((name, bool(alias)) for name, alias in _CLAUSE.findall(match.group(1)))
     match = PLAIN_FROM.match(line)
     if match and (match.group(1) or match.group(2)):
-        return ast.ImportFrom(module=match.group(2), names=aliases(match.group(3)), level=len(match.group(1)))
+        names = tuple((name, alias or name) for name, alias in _CLAUSE.findall(match.group(3))) or (("*", "*"),)
+        return "from", (len(match.group(1)), match.group(2) or "", names)
     return None
-
-
-def aliases(clauses):
-    return [ast.alias(name=name, asname=asname or None) for name, asname in _CLAUSE.findall(clauses)] or [
-        ast.alias(name="*", asname=None)
-    ]
 
 
 def statements_in_lines(lines, path):
     """The ImportStatements of complete import lines (see ImportLines)."""
-    nodes, others = [], []
+    imports, froms, others = [], [], []
     for line in lines:
-        node = plain_import(ascii_text(line))
-        if node is None:
+        statement = plain_statement(ascii_text(line))
+        if statement is None:
             others.append(line)
+        elif statement[0] == "import":
+            imports.extend(statement[1])
         else:
-            nodes.append(node)
+            froms.append(statement[1])
     if others:  # continuation lines or unusual forms: the parser decides
-        nodes.extend(parse_or_salvage(b"\n".join(others), path).body)
-    return collect(nodes)
+        parsed = collect(parse_or_salvage(b"\n".join(others), path).body)
+        imports.extend(parsed.imports)
+        froms.extend(parsed.froms)
+    return ImportStatements(tuple(imports), tuple(froms), absolute_in(froms))
 
 
 def names_bound_in(tree):
