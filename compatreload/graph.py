@@ -20,6 +20,7 @@ import re
 import sys
 import types
 
+from .changes import read_source
 from .compat import CLASS_TYPES, IDENTIFIER, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
 from .origins import loaded_from_bytecode, module_namespace, package_of, source_file
 
@@ -271,12 +272,12 @@ def per_file_version(cache, path, derive, unreadable):
     the file (stamp_of: mtime, size, ctime) and kept in *cache*;
     *unreadable* if it cannot be read."""
     try:
-        stamp = stamp_of(os.stat(path))
+        stat = os.stat(path)
+        stamp = stamp_of(stat)
         cached = cache.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        with open(path, "rb") as stream:
-            data = stream.read()
+        data = read_source(path, stat.st_size)
     except (OSError, IOError):
         return unreadable
     value = derive(data)

@@ -58,7 +58,7 @@ class PinnedFinder(object):
     def fresh_code(self, fullname, path):
         """Compile *path* as it is on disk now, never from cached bytecode."""
         stat = os.stat(path)
-        data = read_source(path)
+        data = read_source(path, stat.st_size)
         self.executed.append(fullname)
         self.sources.append((fullname, path, stat, data))
         return compile(data, path, "exec", dont_inherit=True)
