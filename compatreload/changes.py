@@ -17,19 +17,18 @@ import hashlib
 import operator
 import os
 import sys
-import threading
 import time
 import types
 
 from .compat import imap, stamp_of, string_types
-from .locking import fork_waits_for
+from .locking import ForkSafeRLock, fork_waits_for
 from .origins import loaded_from_bytecode, module_namespace, source_file
 
 #: A file modified this recently when recorded may change again unseen by stat.
 RACY_SECONDS = 2.0
 
 _records = {}  # module name -> Record
-_records_lock = fork_waits_for(threading.RLock())
+_records_lock = fork_waits_for(ForkSafeRLock())
 
 
 class Record(object):

@@ -8,6 +8,7 @@
   import lock still (2.x and 3.6, where exclusive() holds it throughout)."""
 import contextlib
 import logging
+import os
 import threading
 import time
 
@@ -62,6 +63,34 @@ def fork_waits_for(lock):
     os.register_at_fork: nothing is done.)"""
     _fork_guarded.append(lock)
     return lock
+
+
+class ForkSafeRLock(object):
+    """A re-entrant lock that a process made by os.fork() never finds held
+    by a thread it does not have. On 3.7+ os.fork() takes it first
+    (fork_waits_for). On 2.x and 3.6 a fork may copy it held by another
+    thread (a watcher recording a change): the child's first use of it then
+    makes it afresh. What it guards is assignments, each whole at any
+    moment a fork can copy, so the child finds it done or not begun."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.lock = threading.RLock()
+
+    def acquire(self):
+        if self.pid != os.getpid():  # a forked child: any holder was a thread of the parent
+            self.pid, self.lock = os.getpid(), threading.RLock()
+        self.lock.acquire()
+
+    def release(self):
+        self.lock.release()
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.release()
 
 
 def take_fork_guarded():

@@ -17,6 +17,7 @@ import pytest
 
 import compatreload
 from compatreload import deep_reload
+from compatreload.locking import ForkSafeRLock
 from compatreload.pinning import DORMANT, PinnedFinder
 
 SHAPE = re.compile(r"^c@\d>b@\d>a@\d$")
@@ -401,16 +402,12 @@ def test_a_fork_while_another_thread_reloads_waits_for_the_reload(workspace):
     assert forked_after and results == [["slow_user"]]
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "register_at_fork"),
-    reason="os.register_at_fork needs 3.7+: on 2.x and 3.6 a fork while changed() records "
-    "a file leaves its lock held in the child",
-)
-def test_a_fork_while_a_watcher_records_a_change_waits_for_it(workspace):
-    """A watcher thread records what changed under a lock of changed()'s own;
-    a fork meanwhile waits until it is let go, so the child's changed() never
-    waits for a thread the child does not have. (The lock is taken here by
-    hand: a thread holds it only for the moment it records a file.)"""
+def test_a_fork_while_a_watcher_records_a_change_leaves_the_child_s_changed_working(workspace):
+    """A watcher thread records what changed under a lock of changed()'s own:
+    the child's changed() never waits for a thread the child does not have.
+    On 3.7+ a fork waits until the lock is let go; on 2.x and 3.6 (no
+    os.register_at_fork) the child makes the lock afresh. (The lock is taken
+    here by hand: a thread holds it only for the moment it records a file.)"""
     from compatreload import changes
 
     workspace.add("pure")
@@ -438,6 +435,41 @@ def test_a_fork_while_a_watcher_records_a_change_waits_for_it(workspace):
             os._exit(status)
     recorder.join()
     assert os.waitpid(pid, 0)[1] == 0, "the child's changed() waited for a thread it does not have"
+
+
+def test_a_lock_a_fork_copied_held_is_made_afresh_in_the_child():
+    """The child's side of the fork test above, in this process (a forked
+    child's coverage is not collected): a ForkSafeRLock made in another
+    process (as the parent's pid looks from a child) and held by another
+    thread (in a child, one it does not have) is made afresh on its first
+    use instead of waiting for that thread."""
+    lock = ForkSafeRLock()
+    held, done = threading.Event(), threading.Event()
+
+    def hold():
+        copied = lock.lock
+        with copied:
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    lock.pid = -1
+    used = []
+
+    def use():
+        with lock:
+            used.append(os.getpid())
+
+    user = threading.Thread(target=use)
+    user.daemon = True  # should it wait forever, the test fails instead of hanging
+    user.start()
+    user.join(10)
+    used_meanwhile = list(used)  # while the other thread still holds what it took
+    done.set()
+    holder.join()
+    assert used_meanwhile == [os.getpid()] and lock.pid == os.getpid()
 
 
 class BlockingFinder(object):
