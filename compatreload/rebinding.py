@@ -16,9 +16,9 @@ import sys
 import types
 import warnings
 
-from .compat import CLASS_TYPES
+from .compat import is_class, is_function
 from .errors import StaleBindingWarning
-from .graph import PLAIN_TYPES, lines_of, may_import, own_names, resolve, statements_of
+from .graph import lines_of, may_import, own_names, resolve, statements_of
 from .origins import module_namespace, source_file
 from .transaction import MISSING
 
@@ -45,10 +45,7 @@ def distinct_objects(replacements):
         if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
             index[id(replacement.old_module)] = (replacement, None, replacement.old_module)
         for name, value in replacement.old.items():
-            kind = type(value)
-            if kind in PLAIN_TYPES or not (kind is types.FunctionType or issubclass(kind, CLASS_TYPES)):
-                continue
-            if getattr(value, "__module__", None) == replacement.name:
+            if (is_function(value) or is_class(value)) and getattr(value, "__module__", None) == replacement.name:
                 index.setdefault(id(value), (replacement, name, value))
     return index
 

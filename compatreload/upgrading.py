@@ -154,16 +154,13 @@ class Upgrader(object):
                 self.attribute(old, key, value, "%s.%s" % (label, key), only_code)
         for key, value in list(vars(old).items()):
             if key not in vars(new) and key not in CLASS_KEEP and (not only_code or carries_code(value)):
-                if key == "__class__":
-                    self.warn("%s.%s" % (label, key), "a class's __class__ cannot be deleted", KEPT)
-                else:
-                    self.transaction.set_attribute(old, key, MISSING)
+                self.attribute(old, key, MISSING, "%s.%s" % (label, key), only_code)
         return True
 
     def attribute(self, cls, key, new, label, only_code):
-        """Upgrade or replace one class attribute."""
+        """Upgrade, replace or (*new* MISSING) delete one class attribute."""
         old = vars(cls).get(key, MISSING)
-        if old is new or (only_code and not carries_code(new)):
+        if old is new or (only_code and new is not MISSING and not carries_code(new)):
             return
         if key == "__class__":
             self.class_attribute(old, new, label)
@@ -184,8 +181,8 @@ class Upgrader(object):
         """``__class__`` in a class body (a proxy's, as in Django's
         LazyObject): setting it on the class would change the class's own
         type, so only the code of its accessors can change, in place."""
-        if old is MISSING:
-            self.warn(label, "a class's __class__ cannot be added", KEPT)
+        if old is MISSING or new is MISSING:
+            self.warn(label, "a class's __class__ cannot be %s" % ("added" if old is MISSING else "deleted"), KEPT)
             return
         pairs = accessor_pairs(old, new)
         if pairs is None:

@@ -214,10 +214,10 @@ class Watcher(object):
         # reloaded within N+1 intervals plus one check and the reload itself;
         # file events never move them. With settle_polls=0 an event adds a
         # check EVENT_QUIET_SECONDS after the last one. With settle_polls=N
-        # only polls may settle a change: a check added by events, moments
-        # from a poll, once counted as a second poll and reloaded a deploy
-        # halfway; and events come late on a loaded machine (PyPy served a
-        # mix written in 7 ms when their quiet settled a change).
+        # only polls may settle a change: a check added by events moments
+        # from a poll would count as a second look at a deploy caught between
+        # two files, and on a loaded machine events arrive too late for their
+        # quiet to say the writes are over.
         try:
             due = timeit.default_timer() + self.interval
             quiet_at = None  # when the check the file events add is due
