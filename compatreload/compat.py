@@ -231,6 +231,58 @@ def is_class(value):
     return issubclass(type(value), CLASS_TYPES)
 
 
+def lru_cache_wrappers():
+    """What functools.lru_cache (and 3.9's cache) returns, for each kind of
+    maxsize (0, bounded, None): (the wrapper types, the wrapper closures'
+    code objects)."""
+    try:
+        from functools import lru_cache
+    except ImportError:  # 2.x
+        return (), ()
+
+    def probe():
+        pass
+
+    wrappers = [lru_cache(maxsize=size)(probe) for size in (0, 1, None)]
+    closures = [wrapper for wrapper in wrappers if type(wrapper) is types.FunctionType]
+    types_ = tuple(set(type(wrapper) for wrapper in wrappers if type(wrapper) is not types.FunctionType))
+    return types_, tuple(set(closure.__code__ for closure in closures))
+
+
+#: ``(functools._lru_cache_wrapper,)`` on CPython 3.x (a C type); () on PyPy 3,
+#: whose wrapper is a closure (LRU_CACHE_CODES), and on 2.x (no lru_cache).
+#: LRU_CACHE_CODES: the code of PyPy 3's three wrapper closures; () elsewhere.
+LRU_CACHE_TYPES, LRU_CACHE_CODES = lru_cache_wrappers()
+
+
 def is_function(value):
-    """Whether *value* is a Python function, by its real type (see is_class)."""
-    return type(value) is types.FunctionType
+    """Whether *value* is a Python function, by its real type (see is_class),
+    other than an lru_cache wrapper (one on PyPy: see is_cached_function)."""
+    return type(value) is types.FunctionType and not is_cached_function(value)
+
+
+def is_cached_function(value):
+    """Whether *value* is a functools.lru_cache wrapper, by its real type
+    or code: the same kind of object to the user on CPython and PyPy."""
+    kind = type(value)
+    if kind is types.FunctionType:
+        code = value.__code__
+        return any(code is wrapper_code for wrapper_code in LRU_CACHE_CODES)
+    return kind in LRU_CACHE_TYPES
+
+
+def is_definition(value):
+    """Whether *value* is a function, a class or a functools.lru_cache
+    wrapper: what names the module that defined it in ``__module__`` (a
+    wrapper copies its function's), by its real type (see is_class)."""
+    kind = type(value)
+    return kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES)
+
+
+def cache_parameters(cached):
+    """An lru_cache wrapper's parameters: maxsize and typed on 3.9+ and
+    PyPy 3 (``cache_parameters()``); maxsize alone on 3.2-3.8, whose
+    wrapper does not tell whether it is typed."""
+    if hasattr(cached, "cache_parameters"):
+        return cached.cache_parameters()
+    return {"maxsize": cached.cache_info().maxsize}

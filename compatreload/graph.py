@@ -21,7 +21,7 @@ import sys
 import types
 
 from .changes import read_source
-from .compat import CLASS_TYPES, IDENTIFIER, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
+from .compat import CLASS_TYPES, IDENTIFIER, LRU_CACHE_TYPES, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
 from .origins import loaded_from_bytecode, module_namespace, package_of, source_file
 
 #: The import statements of one file.
@@ -454,14 +454,15 @@ PLAIN_TYPES = frozenset(
 def held_modules(module_name, module):
     """Names of the loaded modules *module*'s namespace holds, by their
     module objects (except its own submodules, set by the import system)
-    or by functions and classes they defined: what the executed version
+    or by functions (lru_cache wrappers too) and classes they defined: what the executed version
     bound, whatever its file says now."""
     held, definers = set(), set()
     for key, value in list(module_namespace(module).items()):
         kind = type(value)
         if kind in PLAIN_TYPES:
             continue
-        if kind is types.FunctionType or issubclass(kind, CLASS_TYPES):
+        # compat.is_definition, inlined: most values of every namespace get here.
+        if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
             definers.add(getattr(value, "__module__", None))
         elif issubclass(kind, types.ModuleType):
             name = module_namespace(value).get("__name__")

@@ -6,6 +6,7 @@ old object (identity, never equality) and it is one of:
 - a module object of a reloaded module (``import X``, ``import X.y as z``,
   ``from pkg import X``);
 - a function or class X defined (its ``__module__`` is X), under any name;
+  a functools.lru_cache wrapper of one counts as a function;
 - a name M's source binds by ``from X import name [as alias]`` or ``from X
   import *``, unless M's source also binds that name itself: then it may
   be M's own object that is equal by coincidence, and it is left alone.
@@ -16,7 +17,7 @@ import sys
 import types
 import warnings
 
-from .compat import is_class, is_function
+from .compat import is_definition
 from .errors import StaleBindingWarning
 from .graph import lines_of, may_import, own_names, resolve, statements_of
 from .origins import module_namespace, source_file
@@ -38,14 +39,15 @@ class Replacement(object):
 
 def distinct_objects(replacements):
     """id(old object) -> (replacement, name in X or None, the old object) for
-    the old module objects and the old functions and classes each module X
-    defined itself (the object is kept: an id alone could be reused)."""
+    the old module objects and the old functions (lru_cache wrappers too)
+    and classes each module X defined itself (the object is kept: an id
+    alone could be reused)."""
     index = {}
     for replacement in replacements:
         if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
             index[id(replacement.old_module)] = (replacement, None, replacement.old_module)
         for name, value in replacement.old.items():
-            if (is_function(value) or is_class(value)) and getattr(value, "__module__", None) == replacement.name:
+            if is_definition(value) and getattr(value, "__module__", None) == replacement.name:
                 index.setdefault(id(value), (replacement, name, value))
     return index
 

@@ -39,6 +39,7 @@ class Transaction(object):
         self.assignments = []  # (namespace, key, previous value)
         self.attributes = []  # (object, attribute, previous value or MISSING)
         self.namespaces = []  # (namespace, snapshot) of modules re-executed in place
+        self.caches = []  # lru_cache wrappers whose function was patched
 
     def __enter__(self):
         return self
@@ -63,6 +64,13 @@ class Transaction(object):
         self.attributes.append((target, attribute, previous))
         put_attribute(target, attribute, value)
 
+    def clear_cache(self, cached):
+        """Empty lru_cache wrapper *cached* now (its results came from the
+        code being replaced) and again on rollback() (they may then come
+        from the code that was being installed)."""
+        self.caches.append(cached)
+        cached.cache_clear()
+
     def keep_namespace(self, module, snapshot):
         """Restore *module*'s namespace to *snapshot* (a dict copy taken
         before it is re-executed in place) on rollback."""
@@ -72,6 +80,8 @@ class Transaction(object):
         """Put sys.modules, namespaces, attributes and assignments back."""
         for target, attribute, previous in reversed(self.attributes):
             put_attribute(target, attribute, previous)
+        for cached in self.caches:
+            cached.cache_clear()
         for namespace, key, previous in reversed(self.assignments):
             namespace[key] = previous
         for namespace, snapshot in self.namespaces:

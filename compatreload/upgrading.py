@@ -10,6 +10,9 @@ a StaleBindingWarning naming it (existing references keep the old code):
 
 - a closure (a decorated function, a function with free variables other
   than ``__class__``): swapping its code would keep stale cell contents;
+- a functools.lru_cache wrapper whose maxsize or typed changed (one whose
+  did not keeps its identity: the function it calls is patched in place
+  and its cache, computed by the old code, is emptied);
 - a class whose metaclass, bases or ``__slots__`` changed, an enum whose
   members changed, a dataclass or namedtuple whose fields changed.
 
@@ -18,7 +21,7 @@ reload undoes it."""
 import types
 import warnings
 
-from .compat import FUNCTION_ATTRIBUTES, is_class, is_function
+from .compat import FUNCTION_ATTRIBUTES, PY2, cache_parameters, is_cached_function, is_class, is_function
 from .errors import StaleBindingWarning
 from .transaction import MISSING
 
@@ -34,6 +37,10 @@ PREVIEW = ("will not be upgraded in place", "existing references to it will keep
 #: Values that carry code, and so are upgraded rather than replaced.
 METHOD_WRAPPERS = (staticmethod, classmethod)
 CODE_CARRIERS = (types.FunctionType, property) + METHOD_WRAPPERS
+
+#: What an upgraded lru_cache wrapper takes from the new one (functools.
+#: update_wrapper copied them from the function it wraps).
+WRAPPER_ATTRIBUTES = ("__doc__",) + (() if PY2 else ("__annotations__",))
 
 #: How the warning about a class's ``__class__`` attribute ends.
 KEPT = ("was not upgraded in place", "the class keeps the old one")
@@ -97,12 +104,16 @@ class Upgrader(object):
         """Warn, before anything runs, about the functions an upgrade will not
         patch in place (closures); layout changes show when the new code runs."""
         for key, value in sorted(namespace.items()):
-            if is_function(value) and self.defined_here(value):
-                free = sorted(set(value.__code__.co_freevars) - set(["__class__"]))
+            function = wrapped(value)
+            if is_function(function) and self.defined_here(value):
+                free = sorted(set(function.__code__.co_freevars) - set(["__class__"]))
                 if free:
                     self.warn(key, "it is a closure over %s" % ", ".join(free), PREVIEW)
 
     def defined_here(self, value):
+        """Whether *value* is a function or class this module defines, or
+        an lru_cache wrapper of one."""
+        value = wrapped(value)
         return (is_function(value) or is_class(value)) and (
             getattr(value, "__module__", None) == self.module_name
         )
@@ -121,12 +132,28 @@ class Upgrader(object):
                 self.transaction.assign(namespace, key, old)
 
     def upgrade(self, old, new, label):
+        if is_cached_function(old) and is_cached_function(new):
+            return self.cached_function(old, new, label)
         if is_function(old) and is_function(new):
             return self.function(old, new, label)
         if is_class(old) and is_class(new):
             return self.klass(old, new, label)
-        self.warn(label, "it was a %s and is now a %s" % (type(old).__name__, type(new).__name__))
+        self.warn(label, "it was a %s and is now a %s" % (kind_of(old), kind_of(new)))
         return False
+
+    def cached_function(self, old, new, label):
+        """Patch what lru_cache wrapper *old* calls from *new*'s and empty
+        its cache; False if the cache parameters or the function cannot."""
+        old_parameters, new_parameters = cache_parameters(old), cache_parameters(new)
+        if old_parameters != new_parameters:
+            self.warn(label, "its cache parameters changed from %r to %r" % (old_parameters, new_parameters))
+            return False
+        if not self.upgrade(wrapped(old), wrapped(new), label):
+            return False
+        for attribute in WRAPPER_ATTRIBUTES:
+            self.transaction.set_attribute(old, attribute, getattr(new, attribute))
+        self.transaction.clear_cache(old)
+        return True
 
     def function(self, old, new, label, consequence=FALLBACK):
         """Give *old* the code and attributes of *new*; False if unsafe."""
@@ -165,7 +192,10 @@ class Upgrader(object):
         if key == "__class__":
             self.class_attribute(old, new, label)
             return
-        if is_function(new):
+        if is_cached_function(new) and is_cached_function(old):
+            if self.cached_function(old, new, label):
+                return
+        elif is_function(new):
             if is_function(old) and (not self.written_here(new) or self.function(old, new, label)):
                 return  # upgraded; or generated code, which stays: the fields did not change
             new = self.rehomed(new, cls)
@@ -217,6 +247,17 @@ def accessor_pairs(old, new):
     return pairs
 
 
+def wrapped(value):
+    """The function (or class) an lru_cache wrapper calls; any other value
+    itself."""
+    return getattr(value, "__wrapped__", None) if is_cached_function(value) else value
+
+
+def kind_of(value):
+    """What a warning calls *value*'s kind."""
+    return "functools.lru_cache wrapper" if is_cached_function(value) else type(value).__name__
+
+
 def bases_first(item):
     """Sort key: classes by the length of their MRO (bases before their
     subclasses, also on 2.x where dicts are unordered), then the rest."""
@@ -225,4 +266,4 @@ def bases_first(item):
 
 
 def carries_code(value):
-    return issubclass(type(value), CODE_CARRIERS)
+    return issubclass(type(value), CODE_CARRIERS) or is_cached_function(value)

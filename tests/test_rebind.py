@@ -158,3 +158,36 @@ def test_a_module_without_a_source_file_is_rebound_too(modules):
         assert holder.limit == 10
     finally:
         del sys.modules[holder.__name__]
+
+
+MEMO = '''\
+import functools
+
+
+@functools.lru_cache(maxsize=None)
+def cached():
+    return "cached@%d"
+'''
+
+
+def test_an_lru_cache_wrapper_is_followed_like_a_function_on_every_interpreter(workspace):
+    """A module holding another's lru_cache wrapper by no import line (set
+    by a registry) depends on it and is rebound: CPython's wrapper is a C
+    object, PyPy's a closure; both are the function the user wrote."""
+    if sys.version_info < (3, 2):
+        pytest.skip("functools.lru_cache needs 3.2+")
+    workspace.add("pure")
+    workspace.write("pure", "memo_provider.py", MEMO % 1)
+    workspace.write("pure", "memo_registry.py", "HANDLERS = {}\n")
+    import memo_provider
+    import memo_registry
+
+    memo_registry.handler = memo_provider.cached
+    assert deep_reload("memo_provider", dry_run=True) == ["memo_provider", "memo_registry"]
+    old = dict(vars(memo_provider))
+    path = workspace.write("pure", "memo_provider.py", MEMO % 2)
+    later = os.stat(path).st_mtime + 2  # the interpreter's reload trusts whole-second mtimes
+    os.utime(path, (later, later))
+    reload(memo_provider)
+    assert rebind(old, memo_provider) == [("memo_registry", "handler")]
+    assert memo_registry.handler is memo_provider.cached and memo_registry.handler() == "cached@2"

@@ -451,3 +451,120 @@ def test_a_class_attribute_named___class___upgrades_its_code_or_stays(workspace,
     assert order == ["proxies"] and proxies.Proxy is cls and instance.who() == "who@2"
     assert instance.__class__ == (cls if answer is None else answer)
     assert [m for m in messages if "__class__" in m] == ([] if warning is None else ["compatreload: proxies." + warning])
+
+
+MEMO = '''\
+import enum
+import functools
+
+
+def deco(function):
+    def wrapper(*args):
+        return function(*args)
+    return wrapper
+
+
+@functools.lru_cache(maxsize={size})
+def square(x):
+    """square doc {v}"""
+    return "square@{v}:%d" % (x * x)
+
+
+@functools.lru_cache(maxsize=None)
+@deco
+def closed(x):
+    return "closed@{v}:%d" % x
+
+
+class Table(object):
+    @functools.lru_cache(maxsize={size})
+    def row(self, x):
+        return "row@{v}:%d" % x
+
+
+class Level(enum.Enum):
+    LOW = 1
+
+    @functools.lru_cache(maxsize=None)
+    def name_of(self):
+        return "level@{v}:" + self.name
+'''
+
+MEMO_USER = "from memo import square\n\nFIRST = square(2)\n"
+
+
+def cached_functions(workspace):
+    """The memo module (lru_cache wrappers: a C object on CPython, a closure
+    on PyPy) and its user, imported; the wrappers' caches filled."""
+    if sys.version_info < (3, 4):
+        pytest.skip("functools.lru_cache and enum need 3.4+")
+    workspace.add("pure")
+    write(workspace, "memo", MEMO.format(v=1, size=None))
+    write(workspace, "memo_user", MEMO_USER)
+    import memo
+    import memo_user  # noqa: F401
+
+    table = memo.Table()
+    held = {"square": memo.square, "closed": memo.closed, "row": memo.Table.row, "name_of": memo.Level.name_of}
+    assert memo.square(3) == "square@1:9" and memo.closed(3) == "closed@1:3"
+    assert table.row(3) == "row@1:3" and memo.Level.LOW.name_of() == "level@1:LOW"
+    return memo, table, held
+
+
+def test_an_lru_cache_wrapper_keeps_its_identity_and_runs_the_new_code(workspace):
+    memo, table, held = cached_functions(workspace)
+    write(workspace, "memo", MEMO.format(v=2, size=None))
+    _, messages = reload_quietly("memo")
+    assert memo.square is held["square"] and memo.Table.__dict__["row"] is held["row"]
+    assert memo.Level.__dict__["name_of"] is held["name_of"]
+    # The cache was emptied: what it held was computed by the old code.
+    assert held["square"](3) == "square@2:9" and held["square"].__doc__ == "square doc 2"
+    assert table.row(3) == "row@2:3" and memo.Level.LOW.name_of() == "level@2:LOW"
+    # A wrapped closure is not upgraded, the same way on every interpreter.
+    assert messages == ["compatreload: memo.closed was not upgraded in place: it is a closure over function; "
+                        "the name now holds the new object and existing references keep running the old code"]
+    assert held["closed"](3) == "closed@1:3" and memo.closed(3) == "closed@2:3"
+
+
+def test_an_lru_cache_wrapper_whose_parameters_changed_falls_back(workspace):
+    memo, table, held = cached_functions(workspace)
+    write(workspace, "memo", MEMO.format(v=2, size=5))
+    _, messages = reload_quietly("memo")
+    assert memo.square is not held["square"] and memo.square(3) == "square@2:9"
+    assert held["square"](3) == "square@1:9"  # the old wrapper, consistent with itself
+    assert memo.Table.__dict__["row"] is not held["row"] and table.row(3) == "row@2:3"
+    assert any(message.startswith("compatreload: memo.Table.row was not upgraded in place: its cache parameters changed") for message in messages)
+    assert any(
+        message.startswith("compatreload: memo.square was not upgraded in place: its cache parameters changed from ")
+        and "'maxsize': None" in message and "'maxsize': 5" in message
+        for message in messages
+    )
+    plain = MEMO.format(v=3, size=5).replace("@functools.lru_cache(maxsize=5)\ndef square", "def square")
+    write(workspace, "memo", plain)
+    _, messages = reload_quietly("memo")
+    assert memo.square(3) == "square@3:9"
+    assert "compatreload: memo.square was not upgraded in place: it was a functools.lru_cache wrapper and is now a function; " \
+        "the name now holds the new object and existing references keep running the old code" in messages
+
+
+def test_a_rollback_empties_the_cache_the_new_code_filled(workspace):
+    memo, _, held = cached_functions(workspace)
+    write(workspace, "memo", MEMO.format(v=2, size=None))
+    write(workspace, "memo_user", MEMO_USER + "raise RuntimeError('memo_user broke')\n")
+    with pytest.raises(RuntimeError):
+        reload_quietly("memo")
+    # memo_user called square(2) with the new code before it raised: that
+    # result must not outlive the rollback.
+    assert held["square"](2) == "square@1:4" and held["square"](3) == "square@1:9"
+    assert held["square"].__doc__ == "square doc 1" and memo.square is held["square"]
+
+
+def test_a_dry_run_sees_an_lru_cache_wrapper_s_function(workspace):
+    memo, _, _ = cached_functions(workspace)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        deep_reload("memo", upgrade=True, dry_run=True)
+    assert [str(w.message) for w in caught] == [
+        "compatreload: memo.closed will not be upgraded in place: it is a closure over function; "
+        "existing references to it will keep running the old code"
+    ]
