@@ -240,10 +240,7 @@ def lru_cache_wrappers():
     except ImportError:  # 2.x
         return (), ()
 
-    def probe():
-        pass
-
-    wrappers = [lru_cache(maxsize=size)(probe) for size in (0, 1, None)]
+    wrappers = [lru_cache(maxsize=size)(len) for size in (0, 1, None)]
     closures = [wrapper for wrapper in wrappers if type(wrapper) is types.FunctionType]
     types_ = tuple(set(type(wrapper) for wrapper in wrappers if type(wrapper) is not types.FunctionType))
     return types_, tuple(set(closure.__code__ for closure in closures))

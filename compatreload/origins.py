@@ -116,8 +116,9 @@ def kind_of(name, module):
     path = module_file(module)
     if path is not None and path.endswith(EXTENSION_SUFFIXES):
         return EXTENSION
-    if source_file(module) is not None:
-        return SOURCE
+    source = source_file(module)
+    if source is not None and not (loaded_from_bytecode(module) and not os.path.isfile(source)):
+        return SOURCE  # (2.x: a .pyc __file__ with no .py beside it was loaded from bytecode alone)
     if name in sys.builtin_module_names:
         return BUILTIN
     if path is None and "__path__" in module_namespace(module):

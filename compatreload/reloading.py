@@ -13,7 +13,7 @@ from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
-from .origins import EXTENSION, NAMESPACE, SOURCE, absolute_path, kind_of, module_namespace, source_file
+from .origins import BUILTIN, EXTENSION, NAMESPACE, SOURCE, absolute_path, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
 from .purging import check_module_name
 from .rebinding import Rebinder, Replacement, plain_assign
@@ -82,10 +82,7 @@ def check_targets(names, excluded):
             raise ValueError("deep_reload(): target %s is excluded by exclude=%r" % (name, excluded.names))
         kind = kind_of(name, sys.modules[name])
         if name in NEVER_REEXECUTED or kind not in (SOURCE, EXTENSION, NAMESPACE):
-            raise ReloadError(
-                "deep_reload(): %s cannot be re-executed: it is a %s module with no source file"
-                % (name, "main" if name in NEVER_REEXECUTED else kind)
-            )
+            raise ReloadError("deep_reload(): %s cannot be re-executed: %s" % (name, refusal(name, kind)))
         if kind == EXTENSION:
             warnings.warn(
                 "compatreload: %s is a C extension and was not re-initialised (a rebuilt "
@@ -93,6 +90,23 @@ def check_targets(names, excluded):
                 ExtensionNotReloadedWarning,
                 stacklevel=4,
             )
+
+
+def refusal(name, kind):
+    """Why the loaded module *name*, of kind *kind*, cannot be re-executed."""
+    entry = sys.modules[name]
+    if name in NEVER_REEXECUTED:
+        return "it is the program's main module"
+    if kind == BUILTIN:
+        return "it is built into the interpreter"
+    if not issubclass(type(entry), types.ModuleType):
+        return (
+            "sys.modules[%r] holds a %s.%s object, not a module (as when a module replaces itself "
+            "there), so there is no module to re-execute; the 3.5+ way, "
+            "sys.modules[__name__].__class__ = SubclassOfModuleType, keeps one"
+            % (name, type(entry).__module__, type(entry).__name__)
+        )
+    return "it has no source file (loaded from a zip file, frozen, or from bytecode alone)"
 
 
 def reexecutable(loaded, excluded):

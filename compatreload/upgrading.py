@@ -138,7 +138,7 @@ class Upgrader(object):
             return self.function(old, new, label)
         if is_class(old) and is_class(new):
             return self.klass(old, new, label)
-        self.warn(label, "it was a %s and is now a %s" % (kind_of(old), kind_of(new)))
+        self.warn(label, "it was a %s and is now a %s" % (kind_name(old), kind_name(new)))
         return False
 
     def cached_function(self, old, new, label):
@@ -253,7 +253,7 @@ def wrapped(value):
     return getattr(value, "__wrapped__", None) if is_cached_function(value) else value
 
 
-def kind_of(value):
+def kind_name(value):
     """What a warning calls *value*'s kind."""
     return "functools.lru_cache wrapper" if is_cached_function(value) else type(value).__name__
 

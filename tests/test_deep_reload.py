@@ -217,10 +217,10 @@ def test_main_and_builtins_are_never_reexecuted(workspace):
         assert main["compatreload_probe"] is module("pure.a").value
     finally:
         del main["compatreload_probe"]
-    for name in ("__main__", "sys"):
+    for name, why in (("__main__", "it is the program's main module"), ("sys", "it is built into the interpreter")):
         with pytest.raises(ReloadError) as raised:
             deep_reload(name)
-        assert "%s cannot be re-executed" % name in str(raised.value)
+        assert str(raised.value) == "deep_reload(): %s cannot be re-executed: %s" % (name, why)
 
 
 EXPECTS = "deep_reload() expects a module, a module name or a list/tuple of them"
@@ -444,6 +444,65 @@ def test_a_dependent_loaded_from_bytecode_alone_is_rebound_not_reexecuted(worksp
     workspace.set_version("pure", "pure/a.py", 2)
     assert "compiled_user" not in deep_reload("pure.a")
     assert compiled.value() == "a@2"
+    with pytest.raises(ReloadError) as raised:
+        deep_reload("compiled_user")
+    assert str(raised.value) == (
+        "deep_reload(): compiled_user cannot be re-executed: it has no source file "
+        "(loaded from a zip file, frozen, or from bytecode alone)"
+    )
+
+
+SELF_REPLACING = """\
+import sys
+
+
+class Wrapper(object):
+    def __init__(self, module):
+        self.module = module
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+
+VERSION = {v}
+sys.modules[__name__] = Wrapper(sys.modules[__name__])
+"""
+
+
+def test_a_module_that_replaced_itself_in_sys_modules_is_refused_by_name(workspace):
+    """Its entry is not a module: nothing says where its file is without
+    asking the object (which may run its code); its importers reload."""
+    workspace.add("pure")
+    workspace.write("pure", "selfwrapped.py", SELF_REPLACING.format(v=1))
+    workspace.write("pure", "wrapper_user.py", "import selfwrapped\n\n\ndef version():\n    return selfwrapped.VERSION\n")
+    import wrapper_user
+
+    with pytest.raises(ReloadError) as raised:
+        deep_reload("selfwrapped")
+    assert str(raised.value) == (
+        "deep_reload(): selfwrapped cannot be re-executed: sys.modules['selfwrapped'] holds a "
+        "selfwrapped.Wrapper object, not a module (as when a module replaces itself there), so there is no "
+        "module to re-execute; the 3.5+ way, sys.modules[__name__].__class__ = SubclassOfModuleType, keeps one"
+    )
+    assert deep_reload("wrapper_user") == ["wrapper_user"] and module("wrapper_user").version() == 1
+
+
+def test_a_module_that_changed_its_own_class_is_reloaded_as_any(workspace):
+    if sys.version_info < (3, 5):
+        pytest.skip("a module's __class__ can be assigned from 3.5")
+    workspace.add("pure")
+    text = (
+        "import sys\nimport types\n\n\nclass Settings(types.ModuleType):\n    @property\n    def DEBUG(self):\n"
+        "        return 'debug@{v}'\n\n\nsys.modules[__name__].__class__ = Settings\n"
+    )
+    workspace.write("pure", "classed.py", text.format(v=1))
+    workspace.write("pure", "classed_user.py", "from classed import DEBUG\n")
+    import classed_user
+
+    assert classed_user.DEBUG == "debug@1"
+    workspace.write("pure", "classed.py", text.format(v=2))
+    assert deep_reload("classed") == ["classed", "classed_user"]
+    assert module("classed").DEBUG == "debug@2" and module("classed_user").DEBUG == "debug@2"
 
 
 def load_by_file(name, path):
