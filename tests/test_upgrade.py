@@ -568,3 +568,42 @@ def test_a_dry_run_sees_an_lru_cache_wrapper_s_function(workspace):
         "compatreload: memo.closed will not be upgraded in place: it is a closure over function; "
         "existing references to it will keep running the old code"
     ]
+
+
+REGISTERED = '''\
+from registry import register
+
+
+@register
+class Hello(object):
+    def run(self):
+        return "hello@{v}"
+{hook}'''
+
+REREGISTER = '''
+
+def __reload__(old):
+    import registry
+    registry.PLUGINS["Hello"] = old["Hello"]  # the class that stays: patched right after this hook
+'''
+
+
+@pytest.mark.parametrize("hook", ["", REREGISTER], ids=["no-hook", "reload-hook"])
+def test_a_class_that_registers_itself_registers_the_new_object(workspace, hook):
+    """What the README says of registries: a decorator (or __init_subclass__,
+    a metaclass) gets the class the body makes, which the upgrade leaves
+    unused; a __reload__ hook can put back the class that stays."""
+    workspace.add("pure")
+    write(workspace, "registry", "PLUGINS = {}\n\n\ndef register(cls):\n    PLUGINS[cls.__name__] = cls\n    return cls\n")
+    write(workspace, "hello_plugin", REGISTERED.format(v=1, hook=hook))
+    import hello_plugin
+    import registry
+
+    old_instance = hello_plugin.Hello()
+    write(workspace, "hello_plugin", REGISTERED.format(v=2, hook=hook))
+    reload_quietly("hello_plugin")
+    registered = registry.PLUGINS["Hello"]
+    assert registered().run() == "hello@2" and old_instance.run() == "hello@2"
+    stays = registered is hello_plugin.Hello
+    assert stays == bool(hook)
+    assert isinstance(old_instance, registered) == stays and isinstance(registered(), hello_plugin.Hello) == stays
