@@ -22,7 +22,7 @@ import types
 
 from .changes import read_source
 from .compat import CLASS_TYPES, IDENTIFIER, LRU_CACHE_TYPES, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
-from .origins import loaded_from_bytecode, module_namespace, package_of, source_file
+from .origins import module_namespace, package_of, ran_from_bytecode_alone, source_file
 
 #: The import statements of one file.
 #: imports: (dotted name, bound as an alias?) per ``import a.b [as z]``;
@@ -514,7 +514,7 @@ class LoadedModules(object):
                 self.holders[module_name].add(name)
         self.lines = dict((name, lines_of(path)) for name, path in self.sources.items())
         for name in [name for name, lines in self.lines.items() if lines is NO_LINES]:
-            if loaded_from_bytecode(sys.modules[name]):  # 2.x, no .py beside: bytecode alone
+            if ran_from_bytecode_alone(sys.modules[name], self.sources[name]):
                 del self.sources[name], self.lines[name]
         SUSPECTS.update(self.lines)
         self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package

@@ -111,14 +111,21 @@ def loaded_from_bytecode(module):
     return (module_file(module) or "").endswith((".pyc", ".pyo"))
 
 
+def ran_from_bytecode_alone(module, source):
+    """Whether *module*, whose source_file() is *source*, was loaded from
+    bytecode alone: on 2.x its ``__file__`` is a .pyc or .pyo and no .py is
+    there (3.x gives no source_file() for such a module)."""
+    return loaded_from_bytecode(module) and not os.path.isfile(source)
+
+
 def kind_of(name, module):
     """Classify the module registered under *name* as one of the kinds above."""
     path = module_file(module)
     if path is not None and path.endswith(EXTENSION_SUFFIXES):
         return EXTENSION
     source = source_file(module)
-    if source is not None and not (loaded_from_bytecode(module) and not os.path.isfile(source)):
-        return SOURCE  # (2.x: a .pyc __file__ with no .py beside it was loaded from bytecode alone)
+    if source is not None and not ran_from_bytecode_alone(module, source):
+        return SOURCE
     if name in sys.builtin_module_names:
         return BUILTIN
     if path is None and "__path__" in module_namespace(module):
