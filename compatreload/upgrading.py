@@ -14,10 +14,22 @@ a StaleBindingWarning naming it (existing references keep the old code):
   did not keeps its identity: the function it calls is patched in place
   and its cache, computed by the old code, is emptied);
 - a class whose metaclass, bases or ``__slots__`` changed, an enum whose
-  members changed, a dataclass or namedtuple whose fields changed.
+  members or their values changed, a dataclass or namedtuple whose fields
+  changed;
+- a method the class's machinery generated (a dataclass's ``__init__``, a
+  namedtuple's ``__new__``) whose code, defaults or closure changed (a
+  field's default or an option): the class takes the new one.
+
+What the upgraded code refers to is what the module holds: once every
+object of the module is upgraded, the defaults of patched functions and
+the closures and defaults of functions set on a class point at the old
+objects the new ones were folded into (``def make(kind=Widget)`` makes
+instances of the class ``mod.Widget`` still is, not of the discarded new
+one).
 
 Every change is made through the transaction, so a failure later in the
 reload undoes it."""
+import operator
 import types
 import warnings
 
@@ -42,6 +54,12 @@ CODE_CARRIERS = (types.FunctionType, property) + METHOD_WRAPPERS
 #: update_wrapper copied them from the function it wraps).
 WRAPPER_ATTRIBUTES = ("__doc__",) + (() if PY2 else ("__annotations__",))
 
+#: Function attributes that hold default values (2.x has no keyword-only ones).
+DEFAULTS_ATTRIBUTES = ("__defaults__",) + (() if PY2 else ("__kwdefaults__",))
+
+#: A function's names besides __name__ (__qualname__ from 3.3).
+NAME_ATTRIBUTES = () if PY2 else ("__qualname__",)
+
 #: How the warning about a class's ``__class__`` attribute ends.
 KEPT = ("was not upgraded in place", "the class keeps the old one")
 
@@ -57,6 +75,10 @@ def enum_members(cls):
     return list(members) if members is not None else None
 
 
+def enum_value(cls, name):
+    return vars(cls)["_member_map_"][name]._value_
+
+
 def field_names(cls):
     """Field names of a dataclass or namedtuple, or None."""
     fields = vars(cls).get("__dataclass_fields__")
@@ -68,18 +90,23 @@ def field_names(cls):
     return None
 
 
-def layout_change(old, new, kept):
+def layout_change(old, new, current):
     """Why *old* cannot become *new* in place, or None. A base is the same
-    if it is the same object, or the new class *kept* maps to that object."""
+    if it is the same object, or the new class *current* maps to that
+    object (see Upgrader.current)."""
     if type(old) is not type(new):
         return "its metaclass changed"
-    same = [old_base is kept.get(id(new_base), new_base) for old_base, new_base in zip(old.__bases__, new.__bases__)]
+    same = [old_base is current(new_base) for old_base, new_base in zip(old.__bases__, new.__bases__)]
     if len(old.__bases__) != len(new.__bases__) or not all(same):
         return "its base classes changed"
     if vars(old).get("__slots__") != vars(new).get("__slots__"):
         return "its __slots__ changed"
-    if enum_members(old) != enum_members(new):
+    members = enum_members(old)
+    if members != enum_members(new):
         return "its enum members changed"
+    for name in members or ():
+        if not same_value(enum_value(old, name), enum_value(new, name), current):
+            return "the value of its member %s changed" % name
     if field_names(old) != field_names(new):
         return "its fields changed"
     return None
@@ -92,7 +119,11 @@ class Upgrader(object):
         self.module_name = module_name
         self.path = path
         self.transaction = transaction
-        self.kept = {}  # id(new class) -> the old class patched from it
+        self.kept = {}  # id(new object) -> (new object, the old one patched from it)
+        self.patched = []  # functions patched in place: their defaults are settled last
+        self.installed = []  # (class, key) of the new objects set on a class that stays
+        self.generated = []  # (class, key, old, new, label) of generated methods, settled last
+
     def warn(self, label, why, consequence=FALLBACK):
         warnings.warn(
             "compatreload: %s.%s %s: %s; %s" % (self.module_name, label, consequence[0], why, consequence[1]),
@@ -122,6 +153,16 @@ class Upgrader(object):
         """False for code generated at run time (dataclass, namedtuple)."""
         return function.__code__.co_filename == self.path
 
+    def keep(self, old, new):
+        """Record that *old* stays and was patched from *new*."""
+        self.kept[id(new)] = (new, old)  # new is held, so its id is not reused meanwhile
+
+    def current(self, value):
+        """The object that stands for *value* after the upgrade: the old
+        object it was folded into, or *value* itself."""
+        entry = self.kept.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else value
+
     def module(self, old_namespace, namespace):
         """Upgrade the module's objects; point its names back at them."""
         for key, old in sorted(old_namespace.items(), key=bases_first):
@@ -130,6 +171,33 @@ class Upgrader(object):
                 continue
             if self.upgrade(old, new, key):
                 self.transaction.assign(namespace, key, old)
+        self.settle()
+
+    def settle(self):
+        """Once every object is upgraded (so self.current knows them all):
+        keep or replace the generated methods, and point what patched and
+        installed functions refer to at the objects that stay."""
+        for cls, key, old, new, label in self.generated:
+            if not same_value(old, new, self.current):
+                self.warn(label, "its generated code changed (a field's default or an option)")
+                self.install(cls, key, new)
+        for function in self.patched:
+            for attribute in DEFAULTS_ATTRIBUTES:
+                value = getattr(function, attribute)
+                settled = self.repointed(value)
+                if settled is not value:
+                    self.transaction.set_attribute(function, attribute, settled)
+        for cls, key in self.installed:
+            value = vars(cls)[key]
+            settled = self.rehomed(value)
+            if settled is not value:
+                self.transaction.set_attribute(cls, key, settled)
+
+    def install(self, cls, key, new):
+        """Set *new* on *cls* in place of what it had (MISSING: delete it)."""
+        self.transaction.set_attribute(cls, key, new)
+        if new is not MISSING:
+            self.installed.append((cls, key))
 
     def upgrade(self, old, new, label):
         if is_cached_function(old) and is_cached_function(new):
@@ -153,6 +221,7 @@ class Upgrader(object):
         for attribute in WRAPPER_ATTRIBUTES:
             self.transaction.set_attribute(old, attribute, getattr(new, attribute))
         self.transaction.clear_cache(old)
+        self.keep(old, new)
         return True
 
     def function(self, old, new, label, consequence=FALLBACK):
@@ -166,18 +235,20 @@ class Upgrader(object):
             return False
         for attribute in FUNCTION_ATTRIBUTES:
             self.transaction.set_attribute(old, attribute, getattr(new, attribute))
+        self.keep(old, new)
+        self.patched.append(old)
         return True
 
     def klass(self, old, new, label):
         """Patch class *old* from *new*; False if its layout changed."""
-        why = layout_change(old, new, self.kept)
+        why = layout_change(old, new, self.current)
         if why is not None:
             self.warn(label, why)
             return False
-        self.kept[id(new)] = old
+        self.keep(old, new)
         only_code = enum_members(old) is not None  # an enum's other attributes are its members
         for key, value in list(vars(new).items()):
-            if key not in CLASS_KEEP and not key.startswith("__dataclass"):
+            if key not in CLASS_KEEP:
                 self.attribute(old, key, value, "%s.%s" % (label, key), only_code)
         for key, value in list(vars(old).items()):
             if key not in vars(new) and key not in CLASS_KEEP and (not only_code or carries_code(value)):
@@ -195,17 +266,18 @@ class Upgrader(object):
         if is_cached_function(new) and is_cached_function(old):
             if self.cached_function(old, new, label):
                 return
-        elif is_function(new):
-            if is_function(old) and (not self.written_here(new) or self.function(old, new, label)):
-                return  # upgraded; or generated code, which stays: the fields did not change
-            new = self.rehomed(new, cls)
-        elif issubclass(type(new), METHOD_WRAPPERS) and type(old) is type(new):
-            if not self.written_here(new.__func__) or self.function(old.__func__, new.__func__, label):
+        elif is_function(new) or (issubclass(type(new), METHOD_WRAPPERS) and type(old) is type(new)):
+            plain = is_function(new)
+            old_function, new_function = (old, new) if plain else (old.__func__, new.__func__)
+            if is_function(old_function) and not self.written_here(new_function):
+                self.generated.append((cls, key, old, new, label))  # compared once all is upgraded
+                return
+            if is_function(old_function) and self.function(old_function, new_function, label):
                 return
         elif self.defined_here(new) and is_class(new) and is_class(old):
             if self.klass(old, new, label):
                 return
-        self.transaction.set_attribute(cls, key, new)
+        self.install(cls, key, new)
 
     def class_attribute(self, old, new, label):
         """``__class__`` in a class body (a proxy's, as in Django's
@@ -222,17 +294,102 @@ class Upgrader(object):
             if old_accessor is not new_accessor:
                 self.function(old_accessor, new_accessor, label, KEPT)
 
-    def rehomed(self, new, cls):
-        """*new* with its ``__class__`` cell (zero-argument super()) pointing
-        at the class that stays, *cls*."""
-        if new.__code__.co_freevars != ("__class__",):
-            return new
-        function = types.FunctionType(
-            new.__code__, new.__globals__, new.__name__, new.__defaults__, (make_cell(cls),)
-        )
-        for attribute in FUNCTION_ATTRIBUTES[1:]:
-            setattr(function, attribute, getattr(new, attribute))
+    def repointed(self, values):
+        """*values* (a tuple, a dict or None) with self.current applied to
+        each; *values* itself when that changes nothing."""
+        if values is None:
+            return None
+        if isinstance(values, dict):
+            settled = dict((key, self.current(value)) for key, value in values.items())
+            same = all(settled[key] is value for key, value in values.items())
+        else:
+            settled = tuple(self.current(value) for value in values)
+            same = all(map(operator.is_, settled, values))
+        return values if same else settled
+
+    def rehomed(self, value):
+        """*value* made to refer to the objects that stay: a function's
+        closure cells (zero-argument super()'s ``__class__`` among them)
+        and defaults through self.current, in a new function when anything
+        changes; a staticmethod or classmethod of one rewrapped; any other
+        value through self.current."""
+        if issubclass(type(value), METHOD_WRAPPERS):
+            function = self.rehomed(value.__func__)
+            return value if function is value.__func__ else type(value)(function)
+        if not is_function(value):
+            return self.current(value)
+        cells = tuple(self.rehomed_cell(cell) for cell in value.__closure__ or ())
+        defaults = dict((attribute, getattr(value, attribute)) for attribute in DEFAULTS_ATTRIBUTES)
+        settled = dict((attribute, self.repointed(values)) for attribute, values in defaults.items())
+        if all(map(operator.is_, cells, value.__closure__ or ())) and all(settled[key] is defaults[key] for key in defaults):
+            return value
+        function = types.FunctionType(value.__code__, value.__globals__, value.__name__, None, cells or None)
+        for attribute in FUNCTION_ATTRIBUTES[1:] + NAME_ATTRIBUTES:
+            setattr(function, attribute, settled.get(attribute, getattr(value, attribute)))
         return function
+
+    def rehomed_cell(self, cell):
+        """*cell*, or a new one holding what self.current maps its content to."""
+        content = cell_content(cell)
+        settled = self.repointed(content)
+        return cell if settled is content else make_cell(settled[0])
+
+
+def same_value(old, new, current, seen=None):
+    """Whether *new* stands for *old* in what code does with it: *new* is
+    *old* once mapped by *current*; or both are functions with equal code
+    (compiled from the same text), defaults and closure contents (compared
+    the same way; a cycle of closures counts as the same); or neither is a
+    function or class and they are equal and of one type, once mapped (an
+    == that raises counts as a difference)."""
+    new = current(new)
+    if old is new:
+        return True
+    if issubclass(type(old), METHOD_WRAPPERS) and type(old) is type(new):
+        return same_value(old.__func__, new.__func__, current, seen)
+    if is_function(old) and is_function(new):
+        return same_function(old, new, current, set() if seen is None else seen)
+    if is_function(old) or is_function(new) or is_class(old) or is_class(new) or type(old) is not current(type(new)):
+        return False
+    try:
+        return bool(old == new)
+    except Exception:
+        return False
+
+
+def same_function(old, new, current, seen):
+    if (id(old), id(new)) in seen:
+        return True
+    seen.add((id(old), id(new)))
+    if old.__code__ != new.__code__:
+        return False
+    for attribute in DEFAULTS_ATTRIBUTES:
+        if not same_values(getattr(old, attribute), getattr(new, attribute), current, seen):
+            return False
+    old_cells, new_cells = old.__closure__ or (), new.__closure__ or ()
+    return len(old_cells) == len(new_cells) and all(
+        same_values(cell_content(old_cell), cell_content(new_cell), current, seen)
+        for old_cell, new_cell in zip(old_cells, new_cells)
+    )
+
+
+def same_values(old, new, current, seen):
+    """same_value() for each of two tuples (or dicts, or None: defaults;
+    or 1-tuples: cell contents, () for an empty cell)."""
+    if old is None or new is None:
+        return old is new
+    if isinstance(old, dict):
+        pairs = [(value, new[key]) for key, value in old.items() if key in new]
+        return len(pairs) == len(old) == len(new) and all(same_value(a, b, current, seen) for a, b in pairs)
+    return len(old) == len(new) and all(same_value(a, b, current, seen) for a, b in zip(old, new))
+
+
+def cell_content(cell):
+    """(content,) of a closure cell, () if it is empty."""
+    try:
+        return (cell.cell_contents,)
+    except ValueError:
+        return ()
 
 
 def accessor_pairs(old, new):

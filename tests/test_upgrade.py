@@ -230,6 +230,7 @@ def test_zero_argument_super_in_patched_methods(workspace):
     write(workspace, "zsuper", text)
     reload_quietly("zsuper")
     assert instance.who() == "b@2+a@2" and instance.extra() == "extra@2+a@2"
+    assert zsuper.B.extra.__qualname__ == "B.extra"  # rebuilt with the class that stays in its cell
 
 
 def test_enum_members_keep_identity(workspace):
@@ -271,6 +272,12 @@ def test_dataclasses_plain_and_frozen(workspace):
     _, messages = reload_quietly("records")
     assert records.Plain is not old_plain and plain.show() == "plain@2:1"
     assert any("records.Plain was not upgraded in place: its fields changed" in m for m in messages)
+
+
+def dataclasses_fields(cls):
+    import dataclasses
+
+    return dataclasses.fields(cls)
 
 
 def dataclasses_error():
@@ -372,17 +379,23 @@ def test_class_attributes_that_cannot_be_patched_are_replaced(workspace):
     assert any("holder.Holder.tool was not upgraded in place: it is a closure over f" in m for m in messages)
 
 
-def test_enum_member_changes_fall_back(workspace):
+def test_enum_member_and_value_changes_fall_back(workspace):
     pytest.importorskip("enum", reason="enum needs 3.4+")
     workspace.add("pure")
-    write(workspace, "palette", "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n")
+    template = "import enum\n\n\nclass Color(enum.Enum):\n    RED = {red}\n{more}"
+    write(workspace, "palette", template.format(red=1, more=""))
     import palette
 
     red = palette.Color.RED
-    write(workspace, "palette", "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n    GREEN = 2\n")
+    write(workspace, "palette", template.format(red=1, more="    GREEN = 2\n"))
     _, messages = reload_quietly("palette")
     assert palette.Color.GREEN.value == 2 and red.value == 1
     assert any("palette.Color was not upgraded in place: its enum members changed" in m for m in messages)
+    for value in ("10", "10.0"):  # another value; an equal one of another type
+        write(workspace, "palette", template.format(red=value, more="    GREEN = 2\n"))
+        _, messages = reload_quietly("palette")
+        assert repr(palette.Color.RED.value) == value
+        assert any("palette.Color was not upgraded in place: the value of its member RED changed" in m for m in messages)
 
 
 def test_annotations_and_keyword_only_defaults(workspace):
@@ -607,3 +620,134 @@ def test_a_class_that_registers_itself_registers_the_new_object(workspace, hook)
     stays = registered is hello_plugin.Hello
     assert stays == bool(hook)
     assert isinstance(old_instance, registered) == stays and isinstance(registered(), hello_plugin.Hello) == stays
+
+
+FACTORY = '''\
+class Widget(object):
+    def version(self):
+        return "widget@{v}"
+
+
+def make(kind=Widget):
+    return kind()
+
+
+class Shop(object):
+    kind = Widget
+
+    def build(self, kind=Widget):
+        return kind()
+'''
+
+
+def test_what_upgraded_code_refers_to_is_the_class_that_stays(workspace):
+    """A default or class attribute evaluated by the new body holds the new
+    class, which the upgrade folds into the old one and then discards."""
+    workspace.add("pure")
+    write(workspace, "factory", FACTORY.format(v=1))
+    import factory
+
+    widget, make, shop = factory.Widget, factory.make, factory.Shop()
+    write(workspace, "factory", FACTORY.format(v=2))
+    _, messages = reload_quietly("factory")
+    assert messages == [] and factory.Widget is widget and factory.make is make
+    assert type(make()) is widget and make().version() == "widget@2"
+    assert factory.Shop.kind is widget and type(shop.build()) is widget and shop.build().version() == "widget@2"
+
+
+def test_a_changed_default_reaches_what_a_class_s_machinery_generated(workspace):
+    """A namedtuple's __new__ is generated code (a dataclass's __init__ too,
+    below): it is not written in the module, so it is compared, not patched."""
+    workspace.add("pure")
+    template = (
+        "import collections\n\nPair = collections.namedtuple('Pair', 'a b')\nPair.__new__.__defaults__ = ({d},)\n\n\n"
+        "class Named(Pair):\n    def total(self):\n        return 'named@{d}:%d' % (self.a + self.b)\n"
+    )
+    write(workspace, "pairs", template.format(d=7))
+    import pairs
+
+    pair_class, named = pairs.Pair, pairs.Named(1)
+    write(workspace, "pairs", template.format(d=7).replace("named@7", "named@8"))
+    _, messages = reload_quietly("pairs")
+    assert messages == [] and named.total() == "named@8:8"  # the same generated code stays, silently
+    write(workspace, "pairs", template.format(d=9))
+    _, messages = reload_quietly("pairs")
+    assert pairs.Pair is pair_class and pairs.Pair(1) == (1, 9) and pairs.Named(1).total() == "named@9:10"
+    assert named == (1, 7) and isinstance(named, pairs.Pair)
+    assert any("pairs.Pair.__new__ was not upgraded in place: its generated code changed" in m for m in messages)
+
+
+def test_a_dataclass_s_changed_default_reaches_new_instances_and_a_rollback_undoes_it(workspace):
+    if sys.version_info < (3, 7):
+        pytest.skip("dataclasses need 3.7+")
+    workspace.add("pure")
+    template = (
+        "import dataclasses\n\n\n@dataclasses.dataclass(frozen={frozen})\nclass Point:\n    x: int\n    y: int = {d}\n"
+    )
+    for frozen in (False, True):
+        name = "points_%s" % str(frozen).lower()
+        write(workspace, name, template.format(frozen=frozen, d=0))
+        module = __import__(name)
+        point_class, point = module.Point, module.Point(1)
+        write(workspace, "later", "import %s\n" % name)
+        __import__("later")
+        write(workspace, name, template.format(frozen=frozen, d=5))
+        write(workspace, "later", "import %s\nraise RuntimeError('later broke')\n" % name)
+        with pytest.raises(RuntimeError):
+            reload_quietly(name)
+        assert module.Point(1) == point_class(1, 0)
+        write(workspace, "later", "import %s\n" % name)
+        _, messages = reload_quietly(name)
+        assert module.Point is point_class and module.Point(1) == point_class(1, 5) and point == point_class(1, 0)
+        assert [field.default for field in dataclasses_fields(module.Point)][1:] == [5]
+        assert any("%s.Point.__init__ was not upgraded in place: its generated code changed" % name in m for m in messages)
+        if frozen:
+            with pytest.raises(dataclasses_error()):
+                module.Point(1).x = 3
+        del sys.modules["later"]
+
+
+GENERATED = """\
+class Loud(tuple):
+    def __eq__(self, other):
+        raise ValueError("the truth value of a Loud comparison is ambiguous")
+
+
+def generate(text, name="greet"):
+    namespace = {{"Loud": Loud}}
+    exec(text, namespace)
+    return namespace[name]
+
+
+class Greeter(object):
+    greet = generate("def greet(self, *, punctuation='{p}', loud=None):\\n    return 'hi' + punctuation")
+    shout = generate("def greet(self, *, loud=Loud()):\\n    return 'HI{p}'")
+    # a recursive closure, and a cell never filled (`never` is not assigned)
+    countdown = generate(
+        "def outer():\\n    def countdown(self, n=2):\\n        return never if n < 0 else 'done{p}' if n == 0 else countdown(self, n - 1)\\n"
+        "    return countdown\\n    never = None\\ncountdown = outer()", "countdown"
+    )
+"""
+
+
+def test_methods_generated_by_exec_are_compared_by_code_and_defaults(workspace):
+    """attrs-style code generation: compared as a dataclass's methods are;
+    a default whose == raises counts as changed."""
+    if PY2:
+        pytest.skip("keyword-only arguments need 3.x")
+    workspace.add("pure")
+    write(workspace, "greeting", GENERATED.format(p="!"))
+    import greeting
+
+    greeter, greet, countdown = greeting.Greeter(), greeting.Greeter.greet, vars(greeting.Greeter)["countdown"]
+    write(workspace, "greeting", GENERATED.format(p="!") + "\n# an edit elsewhere\n")
+    _, messages = reload_quietly("greeting")
+    assert greeting.Greeter.greet is greet and vars(greeting.Greeter)["countdown"] is countdown
+    assert messages == ["compatreload: greeting.Greeter.shout was not upgraded in place: its generated code changed "
+                        "(a field's default or an option); the name now holds the new object and existing references "
+                        "keep running the old code"]
+    write(workspace, "greeting", GENERATED.format(p="?"))
+    _, messages = reload_quietly("greeting")
+    assert greeting.Greeter.greet is not greet and greeter.greet() == "hi?" and greeter.shout() == "HI?"
+    assert greeter.countdown() == "done?"
+    assert any("greeting.Greeter.greet was not upgraded in place: its generated code changed" in m for m in messages)
