@@ -231,6 +231,44 @@ def is_class(value):
     return issubclass(type(value), CLASS_TYPES)
 
 
+def class_of(value):
+    """The class *value* is an instance of, by its real type (see is_class);
+    on 2.x an old-style instance's type is InstanceType: its __class__."""
+    kind = type(value)
+    return value.__class__ if PY2 and kind is types.InstanceType else kind
+
+
+#: Built-in types whose instances hold their items inline: (int, tuple,
+#: bytes) on 3.x, (long, tuple, str) on 2.x (2.x's int is fixed-size).
+VARIABLE_SIZED = (type(2 ** 64), tuple, bytes)
+
+#: The slot that tells a class's item size: a descriptor on CPython; None
+#: on PyPy, which has no such slot.
+ITEM_SIZE = type.__dict__.get("__itemsize__")
+
+
+def variable_sized(cls):
+    """Whether *cls*'s instances hold their items inline, so that CPython
+    refuses to change their class (``__class__`` assignment: "object layout
+    differs"): a subclass of VARIABLE_SIZED, decided alike on every
+    interpreter (PyPy would allow the assignment), or, on CPython, of a C
+    type with an item size (read from the metatype's slot: a class may
+    shadow ``__itemsize__``). False for a 2.x old-style class."""
+    if not isinstance(cls, type):
+        return False
+    return issubclass(cls, VARIABLE_SIZED) or (ITEM_SIZE is not None and ITEM_SIZE.__get__(cls) != 0)
+
+
+def assign_class(instance, cls):
+    """Make *instance* an instance of *cls* (of the same layout) past any
+    ``__setattr__`` of its own (a frozen dataclass's refuses every name):
+    object.__setattr__; a 2.x old-style instance takes a plain assignment."""
+    if PY2 and type(instance) is types.InstanceType:
+        instance.__class__ = cls
+    else:
+        object.__setattr__(instance, "__class__", cls)
+
+
 def lru_cache_wrappers():
     """What functools.lru_cache (and 3.9's cache) returns, for each kind of
     maxsize (0, bounded, None): (the wrapper types, the wrapper closures'

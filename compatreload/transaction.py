@@ -9,7 +9,7 @@ namespace and sys.modules back to exactly the objects they held."""
 import sys
 import types
 
-from .compat import CLASS_TYPES
+from .compat import CLASS_TYPES, assign_class, class_of
 from .origins import module_namespace
 
 MISSING = object()
@@ -40,6 +40,7 @@ class Transaction(object):
         self.attributes = []  # (object, attribute, previous value or MISSING)
         self.namespaces = []  # (namespace, snapshot) of modules re-executed in place
         self.caches = []  # lru_cache wrappers whose function was patched
+        self.classes = []  # (instance, previous class) of instances given another class
 
     def __enter__(self):
         return self
@@ -64,6 +65,12 @@ class Transaction(object):
         self.attributes.append((target, attribute, previous))
         put_attribute(target, attribute, value)
 
+    def set_class(self, instance, cls):
+        """Make *instance* an instance of *cls* (compat.assign_class),
+        undone by rollback()."""
+        self.classes.append((instance, class_of(instance)))
+        assign_class(instance, cls)
+
     def clear_cache(self, cached):
         """Empty lru_cache wrapper *cached* now (its results came from the
         code being replaced) and again on rollback() (they may then come
@@ -80,6 +87,8 @@ class Transaction(object):
         """Put sys.modules, namespaces, attributes and assignments back."""
         for target, attribute, previous in reversed(self.attributes):
             put_attribute(target, attribute, previous)
+        for instance, previous in reversed(self.classes):
+            assign_class(instance, previous)
         for cached in self.caches:
             cached.cache_clear()
         for namespace, key, previous in reversed(self.assignments):

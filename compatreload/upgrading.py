@@ -33,7 +33,16 @@ import operator
 import types
 import warnings
 
-from .compat import FUNCTION_ATTRIBUTES, PY2, cache_parameters, is_cached_function, is_class, is_function
+from .compat import (
+    FUNCTION_ATTRIBUTES,
+    PY2,
+    cache_parameters,
+    class_of,
+    is_cached_function,
+    is_class,
+    is_function,
+    variable_sized,
+)
 from .errors import StaleBindingWarning
 from .transaction import MISSING
 
@@ -60,6 +69,12 @@ DEFAULTS_ATTRIBUTES = ("__defaults__",) + (() if PY2 else ("__kwdefaults__",))
 #: A function's names besides __name__ (__qualname__ from 3.3).
 NAME_ATTRIBUTES = () if PY2 else ("__qualname__",)
 
+#: How the warning about an instance that cannot be given the class that stays ends.
+NOT_RETYPED = (
+    "was upgraded in place, but an instance of its new version that the module code made stays one",
+    "isinstance() with the class that stays fails for it",
+)
+
 #: How the warning about a class's ``__class__`` attribute ends.
 KEPT = ("was not upgraded in place", "the class keeps the old one")
 
@@ -75,8 +90,8 @@ def enum_members(cls):
     return list(members) if members is not None else None
 
 
-def enum_value(cls, name):
-    return vars(cls)["_member_map_"][name]._value_
+def enum_member(cls, name):
+    return vars(cls)["_member_map_"][name]
 
 
 def field_names(cls):
@@ -105,7 +120,7 @@ def layout_change(old, new, current):
     if members != enum_members(new):
         return "its enum members changed"
     for name in members or ():
-        if not same_value(enum_value(old, name), enum_value(new, name), current):
+        if not same_value(enum_member(old, name)._value_, enum_member(new, name)._value_, current):
             return "the value of its member %s changed" % name
     if field_names(old) != field_names(new):
         return "its fields changed"
@@ -119,7 +134,8 @@ class Upgrader(object):
         self.module_name = module_name
         self.path = path
         self.transaction = transaction
-        self.kept = {}  # id(new object) -> (new object, the old one patched from it)
+        self.kept = {}  # id(new object) -> (new object, the old one patched from it, its label)
+        self.warned = set()  # ids of the new classes warn_once() warned about
         self.patched = []  # functions patched in place: their defaults are settled last
         self.installed = []  # (class, key) of the new objects set on a class that stays
         self.generated = []  # (class, key, old, new, label) of generated methods, settled last
@@ -153,9 +169,9 @@ class Upgrader(object):
         """False for code generated at run time (dataclass, namedtuple)."""
         return function.__code__.co_filename == self.path
 
-    def keep(self, old, new):
-        """Record that *old* stays and was patched from *new*."""
-        self.kept[id(new)] = (new, old)  # new is held, so its id is not reused meanwhile
+    def keep(self, old, new, label):
+        """Record that *old* (named *label*) stays and was patched from *new*."""
+        self.kept[id(new)] = (new, old, label)  # new is held, so its id is not reused meanwhile
 
     def current(self, value):
         """The object that stands for *value* after the upgrade: the old
@@ -169,14 +185,19 @@ class Upgrader(object):
             new = namespace.get(key, MISSING)
             if new is MISSING or new is old or not (self.defined_here(old) and self.defined_here(new)):
                 continue
+            if self.current(new) is not new:  # upgraded under another name: settle() points this one
+                continue
             if self.upgrade(old, new, key):
                 self.transaction.assign(namespace, key, old)
-        self.settle()
+        self.settle(namespace)
 
-    def settle(self):
+    def settle(self, namespace):
         """Once every object is upgraded (so self.current knows them all):
-        keep or replace the generated methods, and point what patched and
-        installed functions refer to at the objects that stay."""
+        keep or replace the generated methods; point what patched and
+        installed functions refer to, and the module's other names (``DEFAULT
+        = Color.RED``), at the objects that stay; and make the instances
+        the module code made of a new class (``app = App()``) instances of
+        the class that stays."""
         for cls, key, old, new, label in self.generated:
             if not same_value(old, new, self.current):
                 self.warn(label, "its generated code changed (a field's default or an option)")
@@ -192,6 +213,32 @@ class Upgrader(object):
             settled = self.rehomed(value)
             if settled is not value:
                 self.transaction.set_attribute(cls, key, settled)
+        for key, value in list(namespace.items()):
+            settled = self.settled(value)
+            if settled is not value:
+                self.transaction.assign(namespace, key, settled)
+
+    def settled(self, value):
+        """self.current(*value*); an instance of a new class the upgrade
+        folded into an old one is made an instance of the old one (its
+        layout is the same: that is why the class was kept)."""
+        settled = self.current(value)
+        if settled is not value or is_class(value):
+            return settled
+        cls = class_of(value)
+        kept = self.current(cls)
+        if kept is not cls:
+            if variable_sized(cls):
+                self.warn_once(cls, "a subclass of a variable-sized type (tuple, int, bytes) cannot change class")
+            else:
+                self.transaction.set_class(value, kept)
+        return value
+
+    def warn_once(self, cls, why):
+        """Warn once per upgrade about new class *cls*'s instances."""
+        if id(cls) not in self.warned:
+            self.warned.add(id(cls))
+            self.warn(self.kept[id(cls)][2], why, NOT_RETYPED)
 
     def install(self, cls, key, new):
         """Set *new* on *cls* in place of what it had (MISSING: delete it)."""
@@ -221,7 +268,7 @@ class Upgrader(object):
         for attribute in WRAPPER_ATTRIBUTES:
             self.transaction.set_attribute(old, attribute, getattr(new, attribute))
         self.transaction.clear_cache(old)
-        self.keep(old, new)
+        self.keep(old, new, label)
         return True
 
     def function(self, old, new, label, consequence=FALLBACK):
@@ -235,7 +282,7 @@ class Upgrader(object):
             return False
         for attribute in FUNCTION_ATTRIBUTES:
             self.transaction.set_attribute(old, attribute, getattr(new, attribute))
-        self.keep(old, new)
+        self.keep(old, new, label)
         self.patched.append(old)
         return True
 
@@ -245,7 +292,9 @@ class Upgrader(object):
         if why is not None:
             self.warn(label, why)
             return False
-        self.keep(old, new)
+        self.keep(old, new, label)
+        for name in enum_members(old) or ():  # the same names and values (layout_change)
+            self.keep(enum_member(old, name), enum_member(new, name), "%s.%s" % (label, name))
         only_code = enum_members(old) is not None  # an enum's other attributes are its members
         for key, value in list(vars(new).items()):
             if key not in CLASS_KEEP:
@@ -295,15 +344,15 @@ class Upgrader(object):
                 self.function(old_accessor, new_accessor, label, KEPT)
 
     def repointed(self, values):
-        """*values* (a tuple, a dict or None) with self.current applied to
+        """*values* (a tuple, a dict or None) with self.settled applied to
         each; *values* itself when that changes nothing."""
         if values is None:
             return None
         if isinstance(values, dict):
-            settled = dict((key, self.current(value)) for key, value in values.items())
+            settled = dict((key, self.settled(value)) for key, value in values.items())
             same = all(settled[key] is value for key, value in values.items())
         else:
-            settled = tuple(self.current(value) for value in values)
+            settled = tuple(self.settled(value) for value in values)
             same = all(map(operator.is_, settled, values))
         return values if same else settled
 
@@ -312,12 +361,12 @@ class Upgrader(object):
         closure cells (zero-argument super()'s ``__class__`` among them)
         and defaults through self.current, in a new function when anything
         changes; a staticmethod or classmethod of one rewrapped; any other
-        value through self.current."""
+        value through self.settled."""
         if issubclass(type(value), METHOD_WRAPPERS):
             function = self.rehomed(value.__func__)
             return value if function is value.__func__ else type(value)(function)
         if not is_function(value):
-            return self.current(value)
+            return self.settled(value)
         cells = tuple(self.rehomed_cell(cell) for cell in value.__closure__ or ())
         defaults = dict((attribute, getattr(value, attribute)) for attribute in DEFAULTS_ATTRIBUTES)
         settled = dict((attribute, self.repointed(values)) for attribute, values in defaults.items())
@@ -329,7 +378,7 @@ class Upgrader(object):
         return function
 
     def rehomed_cell(self, cell):
-        """*cell*, or a new one holding what self.current maps its content to."""
+        """*cell*, or a new one holding what self.settled maps its content to."""
         content = cell_content(cell)
         settled = self.repointed(content)
         return cell if settled is content else make_cell(settled[0])
