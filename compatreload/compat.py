@@ -259,14 +259,21 @@ def variable_sized(cls):
     return issubclass(cls, VARIABLE_SIZED) or (ITEM_SIZE is not None and ITEM_SIZE.__get__(cls) != 0)
 
 
+#: object's own ``__class__`` slot: its __set__ changes an instance's class
+#: whatever the instance's class defines (a frozen dataclass's
+#: ``__setattr__`` refuses every name; a proxy's ``__class__`` property, as
+#: Django's LazyObject has, has no setter).
+CLASS_SLOT = object.__dict__["__class__"]
+
+
 def assign_class(instance, cls):
-    """Make *instance* an instance of *cls* (of the same layout) past any
-    ``__setattr__`` of its own (a frozen dataclass's refuses every name):
-    object.__setattr__; a 2.x old-style instance takes a plain assignment."""
+    """Make *instance* an instance of *cls* (of the same layout) through
+    CLASS_SLOT; a 2.x old-style instance takes a plain assignment (it has
+    no such slot, and special names come before its ``__setattr__``)."""
     if PY2 and type(instance) is types.InstanceType:
         instance.__class__ = cls
     else:
-        object.__setattr__(instance, "__class__", cls)
+        CLASS_SLOT.__set__(instance, cls)
 
 
 def lru_cache_wrappers():

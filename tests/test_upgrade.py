@@ -431,6 +431,9 @@ class Proxy(object):
 {body}
     def who(self):
         return 'who@{v}'
+
+
+made = Proxy()  # as django.conf's `settings = LazySettings()`
 '''
 
 CLASS_PROPERTY = "    @property\n    def __class__(self):\n        return '{tag}@{v}'\n\n"
@@ -464,6 +467,7 @@ def test_a_class_attribute_named___class___upgrades_its_code_or_stays(workspace,
     write(workspace, "proxies", PROXY.format(v=2, body=v2.format(tag="plain", v=2)))
     order, messages = reload_quietly("proxies")
     assert order == ["proxies"] and proxies.Proxy is cls and instance.who() == "who@2"
+    assert type(proxies.made) is cls  # given the class that stays past its __class__ property
     assert instance.__class__ == (cls if answer is None else answer)
     assert [m for m in messages if "__class__" in m] == ([] if warning is None else ["compatreload: proxies." + warning])
 
