@@ -203,11 +203,8 @@ class Upgrader(object):
                 self.warn(label, "its generated code changed (a field's default or an option)")
                 self.install(cls, key, new)
         for function in self.patched:
-            for attribute in DEFAULTS_ATTRIBUTES:
-                value = getattr(function, attribute)
-                settled = self.repointed(value)
-                if settled is not value:
-                    self.transaction.set_attribute(function, attribute, settled)
+            for attribute, settled in self.settled_defaults(function).items():
+                self.transaction.set_attribute(function, attribute, settled)
         for cls, key in self.installed:
             value = vars(cls)[key]
             settled = self.rehomed(value)
@@ -293,9 +290,10 @@ class Upgrader(object):
             self.warn(label, why)
             return False
         self.keep(old, new, label)
-        for name in enum_members(old) or ():  # the same names and values (layout_change)
+        members = enum_members(old)
+        for name in members or ():  # the same names and values (layout_change)
             self.keep(enum_member(old, name), enum_member(new, name), "%s.%s" % (label, name))
-        only_code = enum_members(old) is not None  # an enum's other attributes are its members
+        only_code = members is not None  # an enum's other attributes are its members
         for key, value in list(vars(new).items()):
             if key not in CLASS_KEEP:
                 self.attribute(old, key, value, "%s.%s" % (label, key), only_code)
@@ -368,14 +366,24 @@ class Upgrader(object):
         if not is_function(value):
             return self.settled(value)
         cells = tuple(self.rehomed_cell(cell) for cell in value.__closure__ or ())
-        defaults = dict((attribute, getattr(value, attribute)) for attribute in DEFAULTS_ATTRIBUTES)
-        settled = dict((attribute, self.repointed(values)) for attribute, values in defaults.items())
-        if all(map(operator.is_, cells, value.__closure__ or ())) and all(settled[key] is defaults[key] for key in defaults):
+        defaults = self.settled_defaults(value)
+        if not defaults and all(map(operator.is_, cells, value.__closure__ or ())):
             return value
         function = types.FunctionType(value.__code__, value.__globals__, value.__name__, None, cells or None)
         for attribute in FUNCTION_ATTRIBUTES[1:] + NAME_ATTRIBUTES:
-            setattr(function, attribute, settled.get(attribute, getattr(value, attribute)))
+            setattr(function, attribute, defaults.get(attribute, getattr(value, attribute)))
         return function
+
+    def settled_defaults(self, function):
+        """attribute -> new value, for those of *function*'s defaults
+        attributes that self.repointed changes."""
+        settled = {}
+        for attribute in DEFAULTS_ATTRIBUTES:
+            values = getattr(function, attribute)
+            repointed = self.repointed(values)
+            if repointed is not values:
+                settled[attribute] = repointed
+        return settled
 
     def rehomed_cell(self, cell):
         """*cell*, or a new one holding what self.settled maps its content to."""
