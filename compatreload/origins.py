@@ -6,6 +6,7 @@ import anything because they were inspected."""
 import os
 import sys
 import types
+import zipimport
 
 from .compat import EXTENSION_SUFFIXES, PYC_FILE_MAY_HAVE_SOURCE, string_types
 
@@ -94,6 +95,8 @@ def source_file(module):
 
 
 def source_of(module, path):
+    if archive_of(module) is not None:
+        return None
     stem, ending = os.path.splitext(path)
     if ending in (".pyc", ".pyo"):
         if not PYC_FILE_MAY_HAVE_SOURCE:
@@ -102,6 +105,16 @@ def source_of(module, path):
     elif ending != ".py":
         return None
     return absolute_path(module, path)
+
+
+def archive_of(module):
+    """The zip archive *module* was imported from by zipimport (a zipapp, a
+    zipped egg, a zip on sys.path), else None. Its ``__file__`` then names
+    a path inside the archive: no file to stat, read or run again."""
+    loader = module_namespace(module).get("__loader__")
+    if issubclass(type(loader), zipimport.zipimporter):  # its real type: a proxy is never asked
+        return loader.archive
+    return None
 
 
 def loaded_from_bytecode(module):

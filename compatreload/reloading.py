@@ -13,7 +13,7 @@ from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
-from .origins import BUILTIN, EXTENSION, NAMESPACE, SOURCE, absolute_path, kind_of, module_namespace, source_file
+from .origins import BUILTIN, EXTENSION, NAMESPACE, SOURCE, absolute_path, archive_of, kind_of, module_namespace, source_file
 from .pinning import Origin, pinned
 from .purging import check_module_name
 from .rebinding import Rebinder, Replacement, plain_assign
@@ -106,7 +106,10 @@ def refusal(name, kind):
             "sys.modules[__name__].__class__ = SubclassOfModuleType, keeps one"
             % (name, type(entry).__module__, type(entry).__name__)
         )
-    return "it has no source file (loaded from a zip file, frozen, or from bytecode alone)"
+    archive = archive_of(entry)
+    if archive is not None:
+        return "it was imported from the zip archive %s (zipimport), not from a source file" % archive
+    return "it has no source file (frozen, or loaded from bytecode alone)"
 
 
 def reexecutable(loaded, excluded):

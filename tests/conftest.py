@@ -5,6 +5,7 @@ import os
 import py_compile
 import sys
 import types
+import zipfile
 
 import pytest
 
@@ -53,4 +54,19 @@ def load_from_bytecode_alone(workspace, name, text):
     invalidate_caches()
     module = importlib.import_module(name)
     assert module.__file__.endswith(".pyc")
+    return module
+
+
+def load_from_zip(workspace, name, text):
+    """Import module *name* from a zip archive on sys.path (a zipapp, a
+    zipped egg) holding *text* as its source."""
+    archive = os.path.join(workspace.root, "deployed.zip")
+    with zipfile.ZipFile(archive, "a") as stream:
+        stream.writestr(name + ".py", text)
+    sys.path.insert(0, archive)
+    workspace.sys_path.append(archive)
+    sys.path_importer_cache.pop(archive, None)  # a zipimporter lists the archive when made
+    invalidate_caches()
+    module = importlib.import_module(name)
+    assert type(module.__loader__).__name__ == "zipimporter"
     return module

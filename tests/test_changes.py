@@ -228,6 +228,20 @@ def test_a_purged_module_is_not_kept_alive_by_the_last_quiet_check(workspace):
     assert function() is None
 
 
+def test_a_module_imported_from_a_zip_archive_is_not_reported(workspace):
+    """Its __file__ names a path inside the archive, which no stat finds: it
+    has no source file to compare, as a module loaded from bytecode alone."""
+    from conftest import load_from_zip
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    load_from_zip(workspace, "zipped_only", "X = 1\n")
+    assert changed(["zipped_only", "pure.a"]) == [] and changed(["zipped_only", "pure.a"]) == []
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert changed() == ["pure.a"]
+
+
 def test_a_module_loaded_from_bytecode_alone_is_not_reported(workspace):
     """It has no source to compare. 3.x: a .pyc __file__ means no source, so
     a .py written beside it later is not its source either. 2.x: a .pyc

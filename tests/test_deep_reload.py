@@ -1,6 +1,7 @@
 """deep_reload(): dependents in order, cycles together, fresh source."""
 import gc
 import importlib
+import os
 import sys
 import types
 import warnings
@@ -448,7 +449,30 @@ def test_a_dependent_loaded_from_bytecode_alone_is_rebound_not_reexecuted(worksp
         deep_reload("compiled_user")
     assert str(raised.value) == (
         "deep_reload(): compiled_user cannot be re-executed: it has no source file "
-        "(loaded from a zip file, frozen, or from bytecode alone)"
+        "(frozen, or loaded from bytecode alone)"
+    )
+
+
+def test_a_dependent_imported_from_a_zip_archive_is_rebound_not_reexecuted(workspace):
+    """A host deployed as a zipapp or a zipped egg reloads the plugins on disk
+    it imports: the archive's modules are not re-executed (their __file__ is
+    inside the archive, no file), what they hold is rebound, and as a target
+    one is refused naming the archive."""
+    from conftest import load_from_zip
+
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    host = load_from_zip(workspace, "zipped_host", "import pure.a\nfrom pure.a import value, TAG\n")
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert deep_reload("pure.a") == ["pure.a", "pure.b", "pure.c"]
+    assert host.value() == "a@2" and host.pure.a is sys.modules["pure.a"]
+    assert host.TAG == "a@1"  # a from-imported constant is found by the source's import lines: none here
+    with pytest.raises(ReloadError) as raised:
+        deep_reload("zipped_host")
+    assert str(raised.value) == (
+        "deep_reload(): zipped_host cannot be re-executed: it was imported from the zip archive %s "
+        "(zipimport), not from a source file" % os.path.join(workspace.root, "deployed.zip")
     )
 
 

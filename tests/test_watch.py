@@ -232,6 +232,25 @@ def test_a_module_loaded_from_bytecode_alone_is_not_taken_for_a_deleted_one(work
     assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
 
 
+def test_a_module_imported_from_a_zip_archive_is_not_taken_for_a_deleted_one(workspace):
+    """A server deployed as a zipapp watches what it loaded from disk: the
+    archive's modules are not watched, and no poll reports them deleted."""
+    from conftest import load_from_zip
+
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    load_from_zip(workspace, "zipped_only", "X = 1\n")
+    calls = Calls()
+    watcher = Watcher(callback=calls)
+    assert "pure.a" in watcher.watched() and "zipped_only" not in watcher.watched()
+    named = Watcher(["pure", "zipped_only"], callback=calls)
+    assert watcher.check() == [] and named.check() == [] and calls.calls == []
+    workspace.set_version("pure", "pure/a.py", 2)
+    assert named.check() == ["pure.a", "pure.b", "pure.c"]
+    assert calls.calls == [(["pure.a", "pure.b", "pure.c"], None)]
+
+
 def test_a_deleted_module_does_not_hold_back_the_other_edits(workspace):
     """A deploy or a branch switch deletes pure.b and edits pure.a: pure.a
     is reloaded; pure.b, its dependent, stays loaded as it was with its
