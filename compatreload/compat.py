@@ -158,6 +158,13 @@ if PY2:
         """2.x writes x.pyc (and x.pyo under -O) beside x.py."""
         return [source + "c", source + "o"]
 
+    def is_source_loader(loader):
+        """2.x: whether a module whose ``__loader__`` is *loader* and whose
+        ``__file__`` is not a .py was loaded as source: 2.x sets no loader on
+        what imp.load_source("settings", "settings.conf") loads (nor on any
+        file it imports), zipimport does."""
+        return loader is None
+
     #: (mtime, size, ctime) of a stat result: 2.x has float seconds only.
     stamp_of = operator.attrgetter("st_mtime", "st_size", "st_ctime")
 
@@ -178,6 +185,16 @@ else:
 
     #: 3.x: map itself (lazy).
     imap = map
+
+    def is_source_loader(loader):
+        """3.x: whether a module whose ``__loader__`` is *loader* and whose
+        ``__file__`` is not a .py was loaded as Python source: its loader, by
+        its real type, is a SourceFileLoader (imp.load_source's too,
+        3.6-3.11) that compiles as importlib's does (Hy's, a subclass that
+        compiles another language, does not)."""
+        kind, plain = type(loader), importlib.machinery.SourceFileLoader
+        compiles = (kind.get_code, kind.source_to_code) if issubclass(kind, plain) else None
+        return compiles == (plain.get_code, plain.source_to_code)
 
     def cached_bytecode_paths(source):
         """3.x (PEP 3147/488) writes __pycache__/x.<tag>[.opt-N].pyc (or

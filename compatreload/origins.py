@@ -8,7 +8,7 @@ import sys
 import types
 import zipimport
 
-from .compat import EXTENSION_SUFFIXES, PYC_FILE_MAY_HAVE_SOURCE, string_types
+from .compat import EXTENSION_SUFFIXES, PY2, PYC_FILE_MAY_HAVE_SOURCE, is_source_loader, string_types
 
 #: The kinds of loaded module, by what can be done with them.
 SOURCE = "source"  # a .py file compatreload can re-execute
@@ -102,9 +102,21 @@ def source_of(module, path):
         if not PYC_FILE_MAY_HAVE_SOURCE:
             return None
         path = stem + ".py"
-    elif ending != ".py":
+    elif ending != ".py" and not loaded_as_source(module, path):
         return None
     return absolute_path(module, path)
+
+
+def loaded_as_source(module, path):
+    """Whether *module*, whose ``__file__`` *path* is not a .py, .pyc or
+    .pyo, was loaded from it as source: a plugin host's or a legacy
+    program's ``imp.load_source("settings", "settings.conf")``,
+    ``SourceFileLoader`` of any file name. 2.x gives such a module no loader,
+    as it gives every import: there the file must be there at the first look
+    and not be an extension."""
+    if path.endswith(EXTENSION_SUFFIXES) or not is_source_loader(module_namespace(module).get("__loader__")):
+        return False
+    return not PY2 or os.path.isfile(absolute_path(module, path))
 
 
 def archive_of(module):

@@ -109,7 +109,10 @@ def refusal(name, kind):
     archive = archive_of(entry)
     if archive is not None:
         return "it was imported from the zip archive %s (zipimport), not from a source file" % archive
-    return "it has no source file (frozen, or loaded from bytecode alone)"
+    return (
+        "it has no Python source file (frozen, loaded from bytecode alone, or compiled by its loader "
+        "from another language)"
+    )
 
 
 def reexecutable(loaded, excluded):

@@ -70,3 +70,50 @@ def load_from_zip(workspace, name, text):
     module = importlib.import_module(name)
     assert type(module.__loader__).__name__ == "zipimporter"
     return module
+
+
+def load_source_file(name, path):
+    """Load the source file at *path*, whatever its name ends with, as module
+    *name*: imp.load_source on 2.x, a SourceFileLoader on 3.x (what
+    imp.load_source was until 3.11), as a legacy program loads its settings."""
+    if sys.version_info[0] == 2:
+        import imp
+
+        return imp.load_source(name, path)
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+def load_translated(name, path):
+    """Load the file at *path* as module *name* through a loader that
+    translates another language to Python (``LIMIT <- 1`` to ``LIMIT = 1``),
+    as Hy's does: a SourceFileLoader subclass with its own source_to_code on
+    3.x, a PEP 302 loader that sets ``__loader__`` on 2.x."""
+    def translated(data):
+        return compile(data.replace(b"<-", b"="), path, "exec", dont_inherit=True)
+
+    if sys.version_info[0] == 2:
+        module = types.ModuleType(name)
+        module.__file__, module.__loader__ = path, object()
+        sys.modules[name] = module
+        with open(path, "rb") as stream:
+            exec(translated(stream.read()), vars(module))
+        return module
+    import importlib.machinery
+    import importlib.util
+
+    class TranslatingLoader(importlib.machinery.SourceFileLoader):
+        def source_to_code(self, data, path, **options):
+            return translated(data)
+
+    loader = TranslatingLoader(name, path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module

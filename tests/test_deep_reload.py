@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from compatreload import ExtensionNotReloadedWarning, ReloadError, deep_reload
+from compatreload import ExtensionNotReloadedWarning, ReloadError, Watcher, changed, deep_reload
 from compatreload.reloading import Prefixes
 from conftest import namespace_of, need
 
@@ -448,8 +448,46 @@ def test_a_dependent_loaded_from_bytecode_alone_is_rebound_not_reexecuted(worksp
     with pytest.raises(ReloadError) as raised:
         deep_reload("compiled_user")
     assert str(raised.value) == (
-        "deep_reload(): compiled_user cannot be re-executed: it has no source file "
-        "(frozen, or loaded from bytecode alone)"
+        "deep_reload(): compiled_user cannot be re-executed: it has no Python source file "
+        "(frozen, loaded from bytecode alone, or compiled by its loader from another language)"
+    )
+
+
+def test_a_module_loaded_from_a_source_file_not_named_py_reloads_like_any(workspace, bytecode):
+    """imp.load_source("settings", "settings.conf") (2.x; 3.x until 3.11) or
+    a SourceFileLoader of any file name, as a legacy program loads its
+    settings: the file is its source, seen changed (a same-size edit in the
+    same second too, past 2.x's settings.confc), reloaded with its dependents."""
+    from conftest import load_source_file
+
+    workspace.add("pure")
+    path = workspace.write("pure", "app_settings.conf", "LIMIT = 1\n")
+    load_source_file("app_settings", path)
+    workspace.write("pure", "conf_user.py", "from app_settings import LIMIT\n")
+    importlib.import_module("conf_user")
+    assert changed(["app_settings", "conf_user"]) == [] and "app_settings" in Watcher().watched()
+    workspace.write("pure", "app_settings.conf", "LIMIT = 2\n", same_second=True)
+    assert changed(["app_settings", "conf_user"]) == ["app_settings"]
+    assert deep_reload("app_settings") == ["app_settings", "conf_user"]
+    assert module("app_settings").LIMIT == 2 and module("conf_user").LIMIT == 2
+    assert changed(["app_settings", "conf_user"]) == []
+
+
+def test_a_module_its_loader_translated_from_another_language_is_not_taken_for_python(workspace):
+    """Hy's loader is a SourceFileLoader that compiles Hy: compiling its file
+    as Python would fail, so it has no source compatreload can run."""
+    from conftest import load_translated
+
+    workspace.add("pure")
+    path = workspace.write("pure", "app_lang.conf", "LIMIT <- 1\n")
+    assert load_translated("app_lang", path).LIMIT == 1
+    workspace.write("pure", "app_lang.conf", "LIMIT <- 2\n")
+    assert changed(["app_lang"]) == [] and "app_lang" not in Watcher().watched()
+    with pytest.raises(ReloadError) as raised:
+        deep_reload("app_lang")
+    assert str(raised.value) == (
+        "deep_reload(): app_lang cannot be re-executed: it has no Python source file (frozen, loaded from "
+        "bytecode alone, or compiled by its loader from another language)"
     )
 
 
