@@ -6,6 +6,7 @@ import warnings
 
 from .bytecode import discard_cached_bytecode, discard_cached_lines
 from .changes import forget_snapshot
+from .collecting import collect_discarded, lists_subclasses
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
 from .locking import exclusive, import_lock
@@ -74,19 +75,33 @@ def purge(name, submodules=True):
     unloaded module; removes the unloaded modules' cached bytecode and
     invalidates the import system's caches, so the next import of *name*
     executes its source as it is on disk now, even after a same-size edit
-    made within the same second. Returns the sorted removed keys; a name
+    made within the same second. An unloaded class that nothing else holds
+    is gone from its bases' ``__subclasses__()`` when it returns (see
+    collecting.py). Returns the sorted removed keys; a name
     that is not loaded returns []. Raises TypeError for a non-string and
     ValueError for a malformed name, before changing anything."""
     check_module_name(name, "purge")
-    with exclusive(), import_lock():
+    with exclusive():
+        removed, listed = unload(name, submodules)
+        if listed:  # unload() has let go of the modules
+            collect_discarded()
+    return removed
+
+
+def unload(name, submodules):
+    """purge()'s work: the removed keys, and whether a class of the modules
+    let go of is listed by a base that stays (see collecting.py)."""
+    with import_lock():
         removed = sorted(loaded_names(name, submodules))
         unloaded = [(key, sys.modules.pop(key)) for key in removed]
         if unloaded and unloaded[0][0] == name:
             detach_from_parent(name, unloaded[0][1])
+        namespaces = {}
         for key, module in unloaded:
             forget_module(key, module)
             if isinstance(module, types.ModuleType):
-                outlive_namespace(module, module_namespace(module))
+                namespaces[key] = module_namespace(module)
+                outlive_namespace(module, namespaces[key])
         forget_snapshot()  # it holds the module objects of the last quiet check
         invalidate_caches()
-    return removed
+    return removed, lists_subclasses(namespaces)

@@ -9,6 +9,7 @@ import warnings
 
 from .bytecode import discard_cached_bytecode, discard_cached_lines
 from .changes import digest_of, executed_digest, record_executed
+from .collecting import collect_discarded, lists_subclasses
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
@@ -274,8 +275,10 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
     re-executed. With *rebind*, the bindings other modules hold to the old
     objects are pointed at the new ones (see rebind()). If anything raises,
     sys.modules, package attributes and every binding are restored to the
-    objects they held and the exception propagates. With *dry_run*, returns
-    what would run and executes nothing.
+    objects they held and the exception propagates. A class version let
+    go of that nothing else holds is gone from its bases'
+    ``__subclasses__()`` when it returns (see collecting.py). With
+    *dry_run*, returns what would run and executes nothing.
 
     Returns the names re-executed, in the order they ran."""
     excluded = Prefixes(exclude, "exclude")
@@ -297,7 +300,9 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                 return order
             origins = origins_of(groups, paths)
         with executing(names_and_aliases(origins, loaded.aliases_of)):
-            finder = run_transaction(groups, origins, loaded, rebind, upgrade, clock, _expected_sources)
+            finder, listed = run_transaction(groups, origins, loaded, rebind, upgrade, clock, _expected_sources)
+        if listed:  # run_transaction has let go of the old versions
+            collect_discarded()
         for name, path, stat, data in finder.sources:
             record_executed(name, sys.modules[name], path, stat, data)
         executed_paths = [source[1] for source in finder.sources]
@@ -319,9 +324,11 @@ def names_and_aliases(origins, aliases_of):
 
 def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_sources):
     """Execute *groups* and rebind, all or nothing; returns the PinnedFinder
-    (what ran, and the sources it ran)."""
+    (what ran, and the sources it ran) and whether a class of the versions
+    let go of is listed by a base that stays (see collecting.py)."""
     old_modules = dict((name, sys.modules[name]) for name in origins)
     old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
+    discarded_subclasses = lists_subclasses(old_namespaces)
     with pinned(origins, old_modules if upgrade else None) as finder:
         with Transaction(finder.imported_elsewhere) as transaction:
             if upgrade:
@@ -348,7 +355,7 @@ def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_so
     for name, module in old_modules.items():
         if sys.modules.get(name) is not module:
             outlive_namespace(module, module_namespace(module))
-    return finder
+    return finder, discarded_subclasses
 
 
 def rebind(old, new, exclude=()):

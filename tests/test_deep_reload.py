@@ -453,6 +453,64 @@ def test_a_dependent_loaded_from_bytecode_alone_is_rebound_not_reexecuted(worksp
     )
 
 
+HOST = "class Plugin(object):\n    pass\n"
+GREETER = "from plugin_host import Plugin\n\n\nclass Greeter(Plugin):\n    def run(self):\n        return {v}\n"
+
+
+def subclasses():
+    return module("plugin_host").Plugin.__subclasses__()
+
+
+def plugins():
+    """What a plugin host that finds its plugins by subclass runs."""
+    return [plugin().run() for plugin in subclasses()]
+
+
+def load_plugin(workspace):
+    """Load v1 of the plugin; its class is not used (on PyPy the method cache
+    would hold a class whose methods ran: see the README)."""
+    workspace.add("pure")
+    workspace.write("pure", "plugin_host.py", HOST)
+    workspace.write("pure", "plugin_one.py", GREETER.format(v=1))
+    importlib.import_module("plugin_one")
+    gc.collect()  # the classes are old now: only a full collection frees them, as in a server
+    assert subclasses() == [module("plugin_one").Greeter]
+
+
+@pytest.mark.parametrize("upgrade", [False, True], ids=["replaced", "upgraded"])
+def test_a_class_let_go_of_leaves_its_base_s_subclasses(workspace, upgrade):
+    """A class is freed by the cycle collector only: until a full collection,
+    Plugin.__subclasses__() listed the old Greeter next to the new one (or,
+    upgraded, the new one the upgrade let go of next to the one kept), and
+    the host ran both."""
+    load_plugin(workspace)
+    workspace.write("pure", "plugin_one.py", GREETER.format(v=2))
+    assert deep_reload("plugin_one", upgrade=upgrade) == ["plugin_one"]
+    assert plugins() == [2]
+
+
+def test_a_class_something_holds_stays_listed_and_gc_disable_is_respected(workspace):
+    """An instance made before the reload keeps its class alive, so it is
+    still a subclass; with automatic collection off no collection runs (a
+    pre-fork server's choice), so the old class is listed until one does.
+    (No method of an old class runs here: see load_plugin.)"""
+    load_plugin(workspace)
+    kept = module("plugin_one").Greeter()
+    workspace.write("pure", "plugin_one.py", GREETER.format(v=2))
+    deep_reload("plugin_one")
+    assert subclasses() == [type(kept), module("plugin_one").Greeter]
+    del kept
+    gc.disable()
+    try:
+        workspace.write("pure", "plugin_one.py", GREETER.format(v=3))
+        deep_reload("plugin_one")
+        assert len(subclasses()) == 3
+    finally:
+        gc.enable()
+    gc.collect()
+    assert plugins() == [3]
+
+
 def test_a_module_loaded_from_a_source_file_not_named_py_reloads_like_any(workspace, bytecode):
     """imp.load_source("settings", "settings.conf") (2.x; 3.x until 3.11) or
     a SourceFileLoader of any file name, as a legacy program loads its

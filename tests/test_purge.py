@@ -277,3 +277,19 @@ def test_purge_then_import_shows_the_new_source_in_tracebacks(workspace):
     purge("pure")
     fresh = importlib.import_module("pure.a")
     assert fresh.value() == "a@2" and '"a@2"' in inspect.getsource(fresh)
+
+
+def test_a_purged_class_leaves_its_base_s_subclasses(workspace):
+    """Unloading a plugin unlists it: its class, freed by the cycle collector
+    only, is gone from Plugin.__subclasses__() when purge() returns."""
+    import gc
+
+    workspace.add("pure")
+    workspace.write("pure", "plugin_base.py", "class Plugin(object):\n    pass\n")
+    workspace.write("pure", "plugin_two.py", "from plugin_base import Plugin\n\n\nclass Two(Plugin):\n    pass\n")
+    importlib.import_module("plugin_two")
+    gc.collect()  # the class is old now: only a full collection frees it
+    base = sys.modules["plugin_base"].Plugin
+    assert len(base.__subclasses__()) == 1  # (a 2.x list comprehension would keep its variable)
+    assert purge("plugin_two") == ["plugin_two"]
+    assert base.__subclasses__() == []
