@@ -146,6 +146,10 @@ def exec_code(code, namespace):
     exec(code, namespace)
 
 
+#: source_loader_kind(): a loader that compiles a file as importlib does,
+#: and one that compiles it its own way.
+PLAIN_COMPILE, OWN_COMPILE = "plain", "own"
+
 if PY2:
     import imp as _imp2
 
@@ -158,12 +162,13 @@ if PY2:
         """2.x writes x.pyc (and x.pyo under -O) beside x.py."""
         return [source + "c", source + "o"]
 
-    def is_source_loader(loader):
-        """2.x: whether a module whose ``__loader__`` is *loader* and whose
-        ``__file__`` is not a .py was loaded as source: 2.x sets no loader on
-        what imp.load_source("settings", "settings.conf") loads (nor on any
-        file it imports), zipimport does."""
-        return loader is None
+    def source_loader_kind(loader):
+        """2.x: PLAIN_COMPILE if *loader*, a module's ``__loader__``, is None:
+        2.x sets no loader on a source file it imports, nor on what
+        imp.load_source("settings", "settings.conf") loads (zipimport sets
+        one); else None. (Its PEP 302 loaders compile inside load_module:
+        there is no OWN_COMPILE to call again.)"""
+        return PLAIN_COMPILE if loader is None else None
 
     #: (mtime, size, ctime) of a stat result: 2.x has float seconds only.
     stamp_of = operator.attrgetter("st_mtime", "st_size", "st_ctime")
@@ -186,15 +191,18 @@ else:
     #: 3.x: map itself (lazy).
     imap = map
 
-    def is_source_loader(loader):
-        """3.x: whether a module whose ``__loader__`` is *loader* and whose
-        ``__file__`` is not a .py was loaded as Python source: its loader, by
-        its real type, is a SourceFileLoader (imp.load_source's too,
-        3.6-3.11) that compiles as importlib's does (Hy's, a subclass that
-        compiles another language, does not)."""
+    def source_loader_kind(loader):
+        """3.x: PLAIN_COMPILE if *loader*, a module's ``__loader__``, is by its
+        real type a SourceFileLoader that compiles as importlib's does
+        (imp.load_source's too, 3.6-3.11); OWN_COMPILE if it is one with its
+        own get_code or source_to_code (typeguard's and beartype's import
+        hooks instrument the code; Hy's compiles Hy); else None."""
         kind, plain = type(loader), importlib.machinery.SourceFileLoader
-        compiles = (kind.get_code, kind.source_to_code) if issubclass(kind, plain) else None
-        return compiles == (plain.get_code, plain.source_to_code)
+        if not issubclass(kind, plain):
+            return None
+        if (kind.get_code, kind.source_to_code) == (plain.get_code, plain.source_to_code):
+            return PLAIN_COMPILE
+        return OWN_COMPILE
 
     def cached_bytecode_paths(source):
         """3.x (PEP 3147/488) writes __pycache__/x.<tag>[.opt-N].pyc (or

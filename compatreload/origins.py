@@ -8,7 +8,15 @@ import sys
 import types
 import zipimport
 
-from .compat import EXTENSION_SUFFIXES, PY2, PYC_FILE_MAY_HAVE_SOURCE, is_source_loader, string_types
+from .compat import (
+    EXTENSION_SUFFIXES,
+    OWN_COMPILE,
+    PLAIN_COMPILE,
+    PY2,
+    PYC_FILE_MAY_HAVE_SOURCE,
+    source_loader_kind,
+    string_types,
+)
 
 #: The kinds of loaded module, by what can be done with them.
 SOURCE = "source"  # a .py file compatreload can re-execute
@@ -114,16 +122,28 @@ def loaded_as_source(module, path):
     ``SourceFileLoader`` of any file name. 2.x gives such a module no loader,
     as it gives every import: there the file must be there at the first look
     and not be an extension."""
-    if path.endswith(EXTENSION_SUFFIXES) or not is_source_loader(module_namespace(module).get("__loader__")):
+    if path.endswith(EXTENSION_SUFFIXES) or source_loader_kind(loader_of(module)) != PLAIN_COMPILE:
         return False
     return not PY2 or os.path.isfile(absolute_path(module, path))
+
+
+def loader_of(module):
+    return module_namespace(module).get("__loader__")
+
+
+def own_compiler(module):
+    """The loader of *module* if it compiles its source its own way (3.x: an
+    instrumenting import hook's SourceFileLoader, see source_loader_kind),
+    so that a reload compiles the new source through it too; else None."""
+    loader = loader_of(module)
+    return loader if source_loader_kind(loader) == OWN_COMPILE else None
 
 
 def archive_of(module):
     """The zip archive *module* was imported from by zipimport (a zipapp, a
     zipped egg, a zip on sys.path), else None. Its ``__file__`` then names
     a path inside the archive: no file to stat, read or run again."""
-    loader = module_namespace(module).get("__loader__")
+    loader = loader_of(module)
     if issubclass(type(loader), zipimport.zipimporter):  # its real type: a proxy is never asked
         return loader.archive
     return None

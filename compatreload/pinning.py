@@ -21,13 +21,15 @@ if not PY2:
 
 class Origin(object):
     """Where a module was loaded from: its source file and, for a package,
-    the folders its submodules are searched in."""
+    the folders its submodules are searched in; *compiler*: its loader, if
+    that compiles the source its own way (origins.own_compiler), else None."""
 
-    __slots__ = ("path", "search_locations")
+    __slots__ = ("path", "search_locations", "compiler")
 
-    def __init__(self, path, search_locations):
+    def __init__(self, path, search_locations, compiler=None):
         self.path = path
         self.search_locations = search_locations
+        self.compiler = compiler
 
 
 class PinnedFinder(object):
@@ -55,21 +57,25 @@ class PinnedFinder(object):
             return None
         return self.origins.get(fullname)
 
-    def fresh_code(self, fullname, path):
-        """Compile *path* as it is on disk now, never from cached bytecode."""
+    def fresh_source(self, fullname, path):
+        """The bytes of *path* as it is on disk now, noted as what runs."""
         stat = os.stat(path)
         data = read_source(path, stat.st_size)
         self.executed.append(fullname)
         self.sources.append((fullname, path, stat, data))
-        return compile(data, path, "exec", dont_inherit=True)
+        return data
+
+    def fresh_code(self, fullname, path):
+        """Compile *path* as it is on disk now, never from cached bytecode."""
+        return compile(self.fresh_source(fullname, path), path, "exec", dont_inherit=True)
 
     def find_spec(self, fullname, path=None, target=None):
         """PEP 451 (3.4+)."""
         origin = self.origin_for(fullname)
         if origin is None:
             return None
-        loader = FreshSourceLoader(fullname, origin.path)
-        loader.finder = self
+        loader = fresh_loader(origin.compiler, fullname, origin.path)
+        loader.finder, loader.compiler = self, origin.compiler
         loader.spec = importlib.util.spec_from_file_location(
             fullname,
             origin.path,
@@ -113,33 +119,71 @@ class PinnedFinder(object):
 
 if not PY2:
 
-    class FreshSourceLoader(importlib.machinery.SourceFileLoader):
-        """A SourceFileLoader that compiles the file as it is now and
-        neither reads nor writes bytecode."""
+    class Fresh(object):
+        """What the loaders of a reload share: execute into the module object
+        to reuse, if any, and hand the module over to a lasting loader."""
 
-        finder = spec = None  # set by PinnedFinder.find_spec
+        finder = spec = compiler = None  # set by PinnedFinder.find_spec
 
         def create_module(self, spec):
             return self.finder.reuse.get(spec.name)
 
         def exec_module(self, module):
             attach_loaded_submodules(module)
-            super(FreshSourceLoader, self).exec_module(module)
-            hand_over_to_plain_loader(module, self)
+            super(Fresh, self).exec_module(module)
+            hand_over(module, self)
+
+    class FreshSourceLoader(Fresh, importlib.machinery.SourceFileLoader):
+        """A SourceFileLoader that compiles the file as it is now and
+        neither reads nor writes bytecode."""
 
         def get_code(self, fullname):
             return self.finder.fresh_code(fullname, self.path)
 
-    def hand_over_to_plain_loader(module, loader):
+    class FreshSourceFor(Fresh):
+        """Mixed into the type of a loader that compiles its own way (an
+        instrumenting import hook): its own get_code and source_to_code
+        compile the file as it is now, and no bytecode is read or written
+        (SourceLoader.get_code uses none when path_stats fails)."""
+
+        source = None
+
+        def exec_module(self, module):
+            self.source = self.finder.fresh_source(self.name, self.path)
+            super(FreshSourceFor, self).exec_module(module)
+
+        def path_stats(self, path):
+            raise OSError("compatreload compiles %s from its source" % path)
+
+        def get_data(self, path):
+            if path == self.path and self.source is not None:
+                return self.source
+            return super(FreshSourceFor, self).get_data(path)
+
+    def fresh_loader(compiler, fullname, path):
+        """A FreshSourceLoader for module *fullname* at *path*; for a
+        *compiler* (the module's own loader), a copy of it (its state, not
+        its constructor, whose parameters may be its own) whose type is made
+        of FreshSourceFor and the compiler's type."""
+        if compiler is None:
+            return FreshSourceLoader(fullname, path)
+        kind = type(compiler)
+        loader = object.__new__(type("Fresh" + kind.__name__, (FreshSourceFor, kind), {}))
+        loader.__dict__.update(vars(compiler))
+        loader.name, loader.path = fullname, path
+        return loader
+
+    def hand_over(module, loader):
         """Once *module* has run, make its ``__loader__`` and
-        ``__spec__.loader`` the SourceFileLoader a plain import of its file
-        gives: the fresh loader's job is done, and left in place it would
-        keep its finder (every source the reload read) alive, and run a
-        later get_code() through a finished reload."""
-        plain = importlib.machinery.SourceFileLoader(loader.name, loader.path)
-        loader.spec.loader = plain  # the module's __spec__
+        ``__spec__.loader`` a lasting loader: its own compiler, if it had
+        one, else the SourceFileLoader a plain import of its file gives. The
+        fresh loader's job is done, and left in place it would keep its
+        finder (every source the reload read) alive, and run a later
+        get_code() through a finished reload."""
+        lasting = loader.compiler or importlib.machinery.SourceFileLoader(loader.name, loader.path)
+        loader.spec.loader = lasting  # the module's __spec__
         if getattr(module, "__loader__", None) is loader:  # not a reused module's own
-            module.__loader__ = plain
+            module.__loader__ = lasting
 
 
 class LegacyFreshSourceLoader(object):

@@ -14,7 +14,18 @@ from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
-from .origins import BUILTIN, EXTENSION, NAMESPACE, SOURCE, absolute_path, archive_of, kind_of, module_namespace, source_file
+from .origins import (
+    BUILTIN,
+    EXTENSION,
+    NAMESPACE,
+    SOURCE,
+    absolute_path,
+    archive_of,
+    kind_of,
+    module_namespace,
+    own_compiler,
+    source_file,
+)
 from .pinning import Origin, pinned
 from .purging import check_module_name
 from .rebinding import Rebinder, Replacement, plain_assign
@@ -170,7 +181,8 @@ def origins_of(groups, paths):
                 )
             module = sys.modules[name]
             search = module_namespace(module).get("__path__")
-            origins[name] = Origin(path, None if search is None else [absolute_path(module, entry) for entry in search])
+            search = None if search is None else [absolute_path(module, entry) for entry in search]
+            origins[name] = Origin(path, search, own_compiler(module))
     return origins
 
 

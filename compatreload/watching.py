@@ -212,7 +212,7 @@ class Watcher(object):
         # Polls start every *interval* seconds (not *interval* after the end
         # of the previous check), so that with settle_polls=N an edit is
         # reloaded within N+1 intervals plus one check and the reload itself;
-        # file events never move them. With settle_polls=0 an event adds a
+        # file events never move them; a late one moves those after it. With settle_polls=0 an event adds a
         # check EVENT_QUIET_SECONDS after the last one. With settle_polls=N
         # only polls may settle a change: a check added by events moments
         # from a poll would count as a second look at a deploy caught between
@@ -234,7 +234,11 @@ class Watcher(object):
                 if quiet_at is not None and quiet_at <= due:
                     quiet_at = None  # the check the events added: the polls keep their times
                 else:
-                    due = max(due + self.interval, timeit.default_timer())
+                    # A poll that starts late moves the next one: two polls never
+                    # start less than an interval apart (catching up, a poll late
+                    # by an interval ran right after the one before, and both saw
+                    # a deploy caught between two files).
+                    due = max(due, timeit.default_timer()) + self.interval
                 self.check()
                 if events is not None and events.stopped_by_fork():
                     events = self.poll_from_now_on(events)

@@ -117,3 +117,32 @@ def load_translated(name, path):
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+def load_instrumented(name, path):
+    """3.x: load the .py file at *path* as module *name* through an
+    instrumenting import hook, as typeguard's and beartype's are: a
+    SourceFileLoader whose get_code notes the module (beartype hands state
+    from get_code to source_to_code so) and whose source_to_code adds
+    ``INSTRUMENTED_BY = <that name>`` to the code. Returns the loader."""
+    import ast
+    import importlib.machinery
+    import importlib.util
+
+    class InstrumentingLoader(importlib.machinery.SourceFileLoader):
+        instrumenting = None
+
+        def get_code(self, fullname):
+            self.instrumenting = fullname
+            return super(InstrumentingLoader, self).get_code(fullname)
+
+        def source_to_code(self, data, path, **options):
+            tree = ast.parse(data, path)
+            tree.body += ast.parse("INSTRUMENTED_BY = %r" % self.instrumenting).body
+            return compile(tree, path, "exec", dont_inherit=True)
+
+    loader = InstrumentingLoader(name, path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path, loader=loader))
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return loader

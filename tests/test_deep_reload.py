@@ -531,6 +531,33 @@ def test_a_module_loaded_from_a_source_file_not_named_py_reloads_like_any(worksp
     assert changed(["app_settings", "conf_user"]) == []
 
 
+def test_an_instrumenting_import_hook_compiles_the_new_source_too(workspace, bytecode):
+    """typeguard's and beartype's import hooks compile a module through their
+    own SourceFileLoader, which adds checks: a reload compiles the new
+    source through that loader too (its get_code and source_to_code, fed the
+    source as it is now: a same-size edit in the same second, past the
+    bytecode it wrote; what else the module reads through it as it runs is
+    read), and leaves the module its own loader."""
+    if PY2:
+        pytest.skip("import hooks that compile through a SourceFileLoader need 3.x")
+    from conftest import load_instrumented
+
+    workspace.add("pure")
+    workspace.write("pure", "hooked.txt", "data")
+    hooked = "import os\nVALUE = %d\nDATA = __loader__.get_data(os.path.join(os.path.dirname(__file__), 'hooked.txt'))\n"
+    loader = load_instrumented("hooked", workspace.write("pure", "hooked.py", hooked % 1))
+    workspace.write("pure", "hooked_user.py", "from hooked import VALUE, INSTRUMENTED_BY\n")
+    importlib.import_module("hooked_user")
+    assert module("hooked_user").INSTRUMENTED_BY == "hooked"
+    for version in (2, 3):
+        workspace.write("pure", "hooked.py", hooked % version, same_second=True)
+        assert deep_reload("hooked") == ["hooked", "hooked_user"]
+        assert (module("hooked").VALUE, module("hooked").INSTRUMENTED_BY) == (version, "hooked")
+        assert module("hooked").DATA == b"data"  # what the module reads through its loader as it runs
+        assert module("hooked").__loader__ is loader and module("hooked").__spec__.loader is loader
+        assert module("hooked_user").VALUE == version
+
+
 def test_a_module_its_loader_translated_from_another_language_is_not_taken_for_python(workspace):
     """Hy's loader is a SourceFileLoader that compiles Hy: compiling its file
     as Python would fail, so it has no source compatreload can run."""
