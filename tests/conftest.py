@@ -72,6 +72,17 @@ def load_from_zip(workspace, name, text):
     return module
 
 
+def load_through(loader):
+    """3.x: import the module of *loader* (a SourceFileLoader) as the import
+    system would, under the loader's name; returns the module."""
+    import importlib.util
+
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    sys.modules[loader.name] = module
+    loader.exec_module(module)
+    return module
+
+
 def load_source_file(name, path):
     """Load the source file at *path*, whatever its name ends with, as module
     *name*: imp.load_source on 2.x, a SourceFileLoader on 3.x (what
@@ -81,13 +92,8 @@ def load_source_file(name, path):
 
         return imp.load_source(name, path)
     import importlib.machinery
-    import importlib.util
 
-    loader = importlib.machinery.SourceFileLoader(name, path)
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return load_through(importlib.machinery.SourceFileLoader(name, path))
 
 
 def load_translated(name, path):
@@ -106,17 +112,12 @@ def load_translated(name, path):
             exec(translated(stream.read()), vars(module))
         return module
     import importlib.machinery
-    import importlib.util
 
     class TranslatingLoader(importlib.machinery.SourceFileLoader):
         def source_to_code(self, data, path, **options):
             return translated(data)
 
-    loader = TranslatingLoader(name, path)
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return load_through(TranslatingLoader(name, path))
 
 
 def load_instrumented(name, path):
@@ -127,7 +128,6 @@ def load_instrumented(name, path):
     ``INSTRUMENTED_BY = <that name>`` to the code. Returns the loader."""
     import ast
     import importlib.machinery
-    import importlib.util
 
     class InstrumentingLoader(importlib.machinery.SourceFileLoader):
         instrumenting = None
@@ -142,7 +142,5 @@ def load_instrumented(name, path):
             return compile(tree, path, "exec", dont_inherit=True)
 
     loader = InstrumentingLoader(name, path)
-    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path, loader=loader))
-    sys.modules[name] = module
-    loader.exec_module(module)
+    load_through(loader)
     return loader
