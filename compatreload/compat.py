@@ -21,6 +21,10 @@ NON_ASCII = re.compile(br"[^\x00-\x7f]")
 #: there; 3.x (PEP 3147) does so only for a module loaded from bytecode alone.
 PYC_FILE_MAY_HAVE_SOURCE = PY2
 
+#: Whether class creation calls ``__set_name__(owner, name)`` on each value
+#: of the class body whose type defines it (PEP 487): 3.6+ and PyPy 3; never on 2.x.
+CLASS_CREATION_SETS_NAMES = sys.version_info >= (3, 6)
+
 #: str/unicode on 2.x, str on 3.x: what a module name may be.
 string_types = (basestring,) if PY2 else (str,)  # noqa: F821 (2.x only name)
 

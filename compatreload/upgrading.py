@@ -34,6 +34,7 @@ import types
 import warnings
 
 from .compat import (
+    CLASS_CREATION_SETS_NAMES,
     FUNCTION_ATTRIBUTES,
     PY2,
     cache_parameters,
@@ -50,6 +51,10 @@ from .transaction import MISSING
 CLASS_KEEP = frozenset(
     ["__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__", "_abc_impl"]
 )
+
+#: The descriptors a class's layout puts in its namespace: one per slot
+#: (member), ``__dict__`` and ``__weakref__`` (getset); on every interpreter.
+LAYOUT_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
 
 #: How a warning ends: after an upgrade, or in a dry run before it.
 FALLBACK = ("was not upgraded in place", "the name now holds the new object and existing references keep running the old code")
@@ -109,7 +114,7 @@ def layout_change(old, new, current):
     """Why *old* cannot become *new* in place, or None. A base is the same
     if it is the same object, or the new class *current* maps to that
     object (see Upgrader.current)."""
-    if type(old) is not type(new):
+    if type(old) is not current(type(new)):
         return "its metaclass changed"
     same = [old_base is current(new_base) for old_base, new_base in zip(old.__bases__, new.__bases__)]
     if len(old.__bases__) != len(new.__bases__) or not all(same):
@@ -210,6 +215,7 @@ class Upgrader(object):
             settled = self.rehomed(value)
             if settled is not value:
                 self.transaction.set_attribute(cls, key, settled)
+            tell_owner(settled, cls, key)
         for key, value in list(namespace.items()):
             settled = self.settled(value)
             if settled is not value:
@@ -295,7 +301,7 @@ class Upgrader(object):
             self.keep(enum_member(old, name), enum_member(new, name), "%s.%s" % (label, name))
         only_code = members is not None  # an enum's other attributes are its members
         for key, value in list(vars(new).items()):
-            if key not in CLASS_KEEP:
+            if key not in CLASS_KEEP and not layout_descriptor(new, value):
                 self.attribute(old, key, value, "%s.%s" % (label, key), only_code)
         for key, value in list(vars(old).items()):
             if key not in vars(new) and key not in CLASS_KEEP and (not only_code or carries_code(value)):
@@ -473,10 +479,34 @@ def kind_name(value):
 
 
 def bases_first(item):
-    """Sort key: classes by the length of their MRO (bases before their
-    subclasses, also on 2.x where dicts are unordered), then the rest."""
+    """Sort key: what is not a class, then metaclasses (before the classes
+    they make: a class whose metaclass the module defines keeps its layout
+    when that metaclass is upgraded), then classes; classes by the length of
+    their MRO (bases before their subclasses, also on 2.x where dicts are
+    unordered)."""
     value = item[1]
-    return (len(getattr(value, "__mro__", ())) if is_class(value) else 0, item[0])
+    if not is_class(value):
+        return (0, 0, item[0])
+    return (1 if issubclass(value, type) else 2, len(getattr(value, "__mro__", ())), item[0])
+
+
+def tell_owner(value, cls, key):
+    """Call *value*'s ``__set_name__(cls, key)`` where class creation calls it
+    (CLASS_CREATION_SETS_NAMES): the creation of the new class told a
+    descriptor in its body (a field that keeps its owner) that the new class
+    owns it, and the upgrade moved it to the class that stays, *cls*. What it
+    does to its owner is its own: a rollback does not undo that."""
+    set_name = getattr(type(value), "__set_name__", None)
+    if CLASS_CREATION_SETS_NAMES and set_name is not None:
+        set_name(value, cls, key)
+
+
+def layout_descriptor(cls, value):
+    """Whether *value*, in *cls*'s namespace, is a descriptor of *cls*'s own
+    layout (a slot's): it reads and writes instances of *cls* only ("descriptor
+    'x' for 'Point' objects doesn't apply to a 'Point' object" for any other),
+    so the class that stays keeps its own (layout_change: the same slots)."""
+    return type(value) in LAYOUT_DESCRIPTORS and value.__objclass__ is cls
 
 
 def carries_code(value):

@@ -167,6 +167,82 @@ def test_namedtuple_subclass_is_patched_and_a_field_change_falls_back(shapes, wo
     assert any("shapes.Named was not upgraded in place: its base classes changed" in m or "its fields changed" in m for m in messages)
 
 
+def test_a_class_with_the_same_slots_keeps_its_own_slot_descriptors(shapes, workspace):
+    # Copying the new class's slot descriptors onto the class that stays broke
+    # every instance: "descriptor 'a' for 'Slotted' objects doesn't apply to a
+    # 'Slotted' object" (a dataclass(slots=True) too).
+    Slotted = shapes.Slotted
+    before = Slotted()
+    before.a = "set@1"
+    write(workspace, "shapes", SHAPES.format(**V2))
+    _, messages = reload_quietly("shapes")
+    assert shapes.Slotted is Slotted and not [m for m in messages if "Slotted" in m]
+    assert before.a == "set@1" and before.get() == "slotted@2"
+    before.a = "set@2"
+    after = shapes.Slotted()
+    after.a = "new@2"
+    assert (before.a, after.a) == ("set@2", "new@2")
+
+
+METACLASS = """\
+class Registered(type):
+    def describe(cls):
+        return "meta@{v}:" + cls.__name__
+
+
+class Plugin({header}
+    def run(self):
+        return "plugin@{v}"
+"""
+
+#: The class statement's header: a metaclass is a keyword on 3.x, an attribute on 2.x.
+PLUGIN_HEADER = "object):\n    __metaclass__ = Registered\n" if PY2 else "object, metaclass=Registered):\n"
+
+
+def test_a_class_whose_metaclass_the_module_defines_is_upgraded_with_it(workspace):
+    workspace.add("pure")
+    write(workspace, "plugins", METACLASS.format(v=1, header=PLUGIN_HEADER))
+    import plugins
+
+    Plugin, Registered = plugins.Plugin, plugins.Registered
+    plugin = Plugin()
+    write(workspace, "plugins", METACLASS.format(v=2, header=PLUGIN_HEADER))
+    _, messages = reload_quietly("plugins")
+    assert messages == []
+    assert plugins.Plugin is Plugin and plugins.Registered is Registered and type(Plugin) is Registered
+    assert plugin.run() == "plugin@2" and Plugin.describe() == "meta@2:Plugin"
+    assert isinstance(plugin, plugins.Plugin)
+
+
+DESCRIPTOR = """\
+class Field(object):
+    def __set_name__(self, owner, name):
+        self.owner, self.name = owner, name
+
+    def __get__(self, instance, owner=None):
+        return "field@{v}:%s:%s" % (self.name, self.owner is owner)
+
+
+class Model(object):
+    title = Field()
+"""
+
+
+@pytest.mark.skipif(PY2, reason="__set_name__ needs 3.6+")
+def test_a_descriptor_moved_to_the_class_that_stays_is_told_its_owner(workspace):
+    workspace.add("pure")
+    write(workspace, "models", DESCRIPTOR.format(v=1))
+    import models
+
+    Model = models.Model
+    record = Model()
+    assert record.title == "field@1:title:True"
+    write(workspace, "models", DESCRIPTOR.format(v=2))
+    _, messages = reload_quietly("models")
+    assert messages == [] and models.Model is Model
+    assert record.title == "field@2:title:True" and Model.title == "field@2:title:True"
+
+
 def test_slots_change_falls_back_and_old_instances_keep_working(shapes, workspace):
     old_class = shapes.Slotted
     instance = old_class()
