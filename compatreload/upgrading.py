@@ -14,8 +14,8 @@ a StaleBindingWarning naming it (existing references keep the old code):
   did not keeps its identity: the function it calls is patched in place
   and its cache, computed by the old code, is emptied);
 - a class whose metaclass, bases or ``__slots__`` changed, an enum whose
-  members or their values changed, a dataclass or namedtuple whose fields
-  changed;
+  members or their values changed, a dataclass, namedtuple, attrs class or
+  pydantic model whose fields changed;
 - a method the class's machinery generated (a dataclass's ``__init__``, a
   namedtuple's ``__new__``) whose code, defaults or closure changed (a
   field's default or an option): the class takes the new one.
@@ -99,12 +99,24 @@ def enum_member(cls, name):
     return vars(cls)["_member_map_"][name]
 
 
+#: Where a class's machinery lists its fields by name, in the class namespace:
+#: dataclasses; pydantic 2 and pydantic 1 (dicts keyed by field name).
+FIELD_DICTS = ("__dataclass_fields__", "__pydantic_fields__", "__fields__")
+
+
 def field_names(cls):
-    """Field names of a dataclass or namedtuple, or None."""
-    fields = vars(cls).get("__dataclass_fields__")
+    """Field names of a dataclass, namedtuple, attrs class (``__attrs_attrs__``:
+    objects with a ``name``) or pydantic model, or None: instances made
+    before hold the old fields only, so a change cannot be upgraded in place."""
+    namespace = vars(cls)
+    for attribute in FIELD_DICTS:
+        fields = namespace.get(attribute)
+        if isinstance(fields, dict):
+            return list(fields)
+    fields = namespace.get("__attrs_attrs__")
     if fields is not None:
-        return list(fields)
-    fields = vars(cls).get("_fields")
+        return [getattr(field, "name", None) for field in fields]
+    fields = namespace.get("_fields")
     if isinstance(cls, type) and issubclass(cls, tuple) and fields is not None:
         return list(fields)
     return None

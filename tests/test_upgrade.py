@@ -243,6 +243,48 @@ def test_a_descriptor_moved_to_the_class_that_stays_is_told_its_owner(workspace)
     assert record.title == "field@2:title:True" and Model.title == "field@2:title:True"
 
 
+FIELDS = """\
+class Attribute(object):
+    def __init__(self, name):
+        self.name = name
+
+
+class AttrsStyle(object):
+    __attrs_attrs__ = tuple(Attribute(name) for name in {fields!r})
+
+    def run(self):
+        return "attrs@{v}"
+
+
+class PydanticStyle(object):
+    __pydantic_fields__ = dict.fromkeys({fields!r})
+
+    def run(self):
+        return "pydantic@{v}"
+"""
+
+
+def test_attrs_and_pydantic_fields_are_compared_as_a_dataclass_s(workspace):
+    # How attrs (26.1) and pydantic (2.13) list a class's fields: instances
+    # made before hold the old fields only, so a change falls back.
+    workspace.add("pure")
+    write(workspace, "records", FIELDS.format(v=1, fields=("x",)))
+    import records
+
+    classes = records.AttrsStyle, records.PydanticStyle
+    instances = [cls() for cls in classes]
+    write(workspace, "records", FIELDS.format(v=2, fields=("x",)))
+    _, messages = reload_quietly("records")
+    assert messages == [] and (records.AttrsStyle, records.PydanticStyle) == classes
+    assert [instance.run() for instance in instances] == ["attrs@2", "pydantic@2"]
+    write(workspace, "records", FIELDS.format(v=3, fields=("x", "y")))
+    _, messages = reload_quietly("records")
+    assert records.AttrsStyle is not classes[0] and records.PydanticStyle is not classes[1]
+    assert [instance.run() for instance in instances] == ["attrs@2", "pydantic@2"]
+    for name in ("AttrsStyle", "PydanticStyle"):
+        assert any("records.%s was not upgraded in place: its fields changed" % name in m for m in messages)
+
+
 def test_slots_change_falls_back_and_old_instances_keep_working(shapes, workspace):
     old_class = shapes.Slotted
     instance = old_class()
