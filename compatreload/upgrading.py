@@ -216,6 +216,7 @@ class Upgrader(object):
         the module code made of a new class (``app = App()``) instances of
         the class that stays."""
         for cls, key, old, new, label in self.generated:
+            self.pair_first_versions(cls, old, new, label)
             if not same_value(old, new, self.current):
                 self.warn(label, "its generated code changed (a field's default or an option)")
                 self.install(cls, key, new)
@@ -232,6 +233,18 @@ class Upgrader(object):
             settled = self.settled(value)
             if settled is not value:
                 self.transaction.assign(namespace, key, settled)
+
+    def pair_first_versions(self, cls, old, new, label):
+        """Let the first version of class *cls* that the closure of its
+        generated method *old* holds stand for the one *new*'s holds:
+        dataclass(slots=True) makes a class twice, and a frozen one's
+        ``__setattr__`` and ``__delattr__`` keep the first (CPython 3.10 to
+        3.13), which no namespace holds, so they differed on every reload."""
+        old, new = unwrapped(old), unwrapped(new)
+        for old_cell, new_cell in zip(old.__closure__ or (), new.__closure__ or ()):
+            first, second = cell_content(old_cell), cell_content(new_cell)
+            if first and second and first_version(cls, first[0]) and first_version(cls, self.current(second[0])):
+                self.keep(first[0], second[0], label)
 
     def settled(self, value):
         """self.current(*value*); an instance of a new class the upgrade
@@ -457,6 +470,22 @@ def same_values(old, new, current, seen):
         pairs = [(value, new[key]) for key, value in old.items() if key in new]
         return len(pairs) == len(old) == len(new) and all(same_value(a, b, current, seen) for a, b in pairs)
     return len(old) == len(new) and all(same_value(a, b, current, seen) for a, b in zip(old, new))
+
+
+def unwrapped(method):
+    """The function of a staticmethod or classmethod, or *method* itself."""
+    return method.__func__ if issubclass(type(method), METHOD_WRAPPERS) else method
+
+
+def first_version(cls, value):
+    """Whether *value* is another class of *cls*'s name and module (one its
+    machinery made on the way to *cls*)."""
+    return (
+        is_class(value)
+        and value is not cls
+        and getattr(value, "__qualname__", value.__name__) == getattr(cls, "__qualname__", cls.__name__)
+        and value.__module__ == cls.__module__
+    )
 
 
 def cell_content(cell):
