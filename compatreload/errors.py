@@ -3,7 +3,8 @@
 
 class ReloadError(ImportError):
     """A reload was refused or could not be done. The message names the
-    module and the cause; nothing was changed when it is raised."""
+    module and the cause; nothing was changed when it is raised (but what
+    a rollback could not put back, which the message then names)."""
 
 
 class SourceChangedError(ReloadError):

@@ -10,6 +10,7 @@ import sys
 import types
 
 from .compat import CLASS_TYPES, assign_class, class_of
+from .errors import ReloadError
 from .origins import module_namespace
 
 MISSING = object()
@@ -47,7 +48,7 @@ class Transaction(object):
 
     def __exit__(self, exc_type, exc_value, traceback):
         if exc_type is not None:
-            self.rollback()
+            self.rollback(exc_value)
         return False
 
     def assign(self, namespace, key, value):
@@ -62,8 +63,8 @@ class Transaction(object):
             previous = vars(target).get(attribute, MISSING)  # its own, not inherited
         else:
             previous = getattr(target, attribute)
+        put_attribute(target, attribute, value)  # recorded once done: one that raises changed nothing
         self.attributes.append((target, attribute, previous))
-        put_attribute(target, attribute, value)
 
     def set_class(self, instance, cls):
         """Make *instance* an instance of *cls* (compat.assign_class),
@@ -83,12 +84,16 @@ class Transaction(object):
         before it is re-executed in place) on rollback."""
         self.namespaces.append((module_namespace(module), snapshot))
 
-    def rollback(self):
-        """Put sys.modules, namespaces, attributes and assignments back."""
+    def rollback(self, cause=None):
+        """Put sys.modules, namespaces, attributes and assignments back. An
+        attribute or an instance's class that cannot be put back (its type
+        refuses it now) does not stop the rest: once all else is back,
+        ReloadError names it and the *cause* of the rollback."""
+        failed = []
         for target, attribute, previous in reversed(self.attributes):
-            put_attribute(target, attribute, previous)
+            attempt(failed, "%s.%s" % (name_of(target), attribute), put_attribute, target, attribute, previous)
         for instance, previous in reversed(self.classes):
-            assign_class(instance, previous)
+            attempt(failed, "the class of a %s instance" % name_of(previous), assign_class, instance, previous)
         for cached in self.caches:
             cached.cache_clear()
         for namespace, key, previous in reversed(self.assignments):
@@ -104,6 +109,24 @@ class Transaction(object):
             namespace = module_namespace(module)
             prefix = "%s." % namespace.get("__name__")
             restore_namespace(namespace, snapshot, keep=lambda key: prefix + key in self.imported_elsewhere)
+        if failed:
+            raise ReloadError(
+                "deep_reload(): the rollback could not put back %s; everything else was put back "
+                "(the reload failed with %s: %s)" % ("; ".join(failed), type(cause).__name__, cause)
+            )
+
+
+def attempt(failed, what, undo, *arguments):
+    """``undo(*arguments)``; if it raises, note *what* and why in *failed*."""
+    try:
+        undo(*arguments)
+    except Exception as error:
+        failed.append("%s (%s: %s)" % (what, type(error).__name__, error))
+
+
+def name_of(value):
+    """``module.qualname`` of a class or function, for messages."""
+    return "%s.%s" % (getattr(value, "__module__", "?"), getattr(value, "__qualname__", getattr(value, "__name__", "?")))
 
 
 def put_attribute(target, attribute, value):

@@ -44,12 +44,12 @@ from .compat import (
     is_function,
     variable_sized,
 )
-from .errors import StaleBindingWarning
+from .errors import ReloadError, StaleBindingWarning
 from .transaction import MISSING
 
 #: A class's identity and layout: never copied from the new class.
 CLASS_KEEP = frozenset(
-    ["__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__", "_abc_impl"]
+    ["__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__", "_abc_impl", "_fields_"]
 )
 
 #: The descriptors a class's layout puts in its namespace: one per slot
@@ -133,6 +133,8 @@ def layout_change(old, new, current):
         return "its base classes changed"
     if vars(old).get("__slots__") != vars(new).get("__slots__"):
         return "its __slots__ changed"
+    if not same_ctypes_fields(vars(old).get("_fields_"), vars(new).get("_fields_"), current):
+        return "its ctypes _fields_ changed"
     members = enum_members(old)
     if members != enum_members(new):
         return "its enum members changed"
@@ -142,6 +144,17 @@ def layout_change(old, new, current):
     if field_names(old) != field_names(new):
         return "its fields changed"
     return None
+
+
+def same_ctypes_fields(old, new, current):
+    """Whether two ctypes ``_fields_`` (lists of (name, type) or (name,
+    type, bits); None for a class that is no ctypes Structure or Union)
+    give one layout, a type the module defines compared as the one that
+    stays. A class's ``_fields_`` is final (set once, by its body), so the
+    class that stays keeps its own (CLASS_KEEP)."""
+    if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        return len(old) == len(new) and all(same_ctypes_fields(a, b, current) for a, b in zip(old, new))
+    return old is current(new) or old == new
 
 
 class Upgrader(object):
@@ -219,7 +232,7 @@ class Upgrader(object):
             self.pair_first_versions(cls, old, new, label)
             if not same_value(old, new, self.current):
                 self.warn(label, "its generated code changed (a field's default or an option)")
-                self.install(cls, key, new)
+                self.install(cls, key, new, label)
         for function in self.patched:
             for attribute, settled in self.settled_defaults(function).items():
                 self.transaction.set_attribute(function, attribute, settled)
@@ -268,9 +281,18 @@ class Upgrader(object):
             self.warned.add(id(cls))
             self.warn(self.kept[id(cls)][2], why, NOT_RETYPED)
 
-    def install(self, cls, key, new):
-        """Set *new* on *cls* in place of what it had (MISSING: delete it)."""
-        self.transaction.set_attribute(cls, key, new)
+    def install(self, cls, key, new, label):
+        """Set *new* on *cls* in place of what it had (MISSING: delete it);
+        ReloadError naming it (*label*) if the class refuses (the reload is
+        then rolled back)."""
+        try:
+            self.transaction.set_attribute(cls, key, new)
+        except (AttributeError, TypeError) as error:
+            raise ReloadError(
+                "deep_reload(upgrade=True): %s.%s cannot be %s on the class that stays (%s: %s); nothing was "
+                "reloaded (with upgrade=False the module's name takes the new class)"
+                % (self.module_name, label, "deleted" if new is MISSING else "set", type(error).__name__, error)
+            )
         if new is not MISSING:
             self.installed.append((cls, key))
 
@@ -355,7 +377,7 @@ class Upgrader(object):
         elif self.defined_here(new) and is_class(new) and is_class(old):
             if self.klass(old, new, label):
                 return
-        self.install(cls, key, new)
+        self.install(cls, key, new, label)
 
     def class_attribute(self, old, new, label):
         """``__class__`` in a class body (a proxy's, as in Django's

@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 
-from compatreload import StaleBindingWarning, deep_reload
+from compatreload import ReloadError, StaleBindingWarning, deep_reload
 
 PY2 = sys.version_info[0] == 2
 
@@ -934,3 +934,90 @@ def test_methods_generated_by_exec_are_compared_by_code_and_defaults(workspace):
     assert greeting.Greeter.greet is not greet and greeter.greet() == "hi?" and greeter.shout() == "HI?"
     assert greeter.countdown() == "done?"
     assert any("greeting.Greeter.greet was not upgraded in place: its generated code changed" in m for m in messages)
+
+
+STRUCTURE = """\
+import ctypes
+
+
+class Point(ctypes.Structure):
+    _fields_ = [{fields}]
+
+    def norm(self):
+        return "norm@{v}:%s" % (self.x + self.y)
+"""
+
+INT_FIELDS = '("x", ctypes.c_int), ("y", ctypes.c_int)'
+
+
+def test_a_ctypes_structure_keeps_its_fields_and_a_change_of_them_falls_back(workspace):
+    # Its _fields_ is final: copying the new class's failed the whole reload.
+    workspace.add("pure")
+    write(workspace, "structs", STRUCTURE.format(v=1, fields=INT_FIELDS))
+    import structs
+
+    Point = structs.Point
+    point = Point(1, 2)
+    write(workspace, "structs", STRUCTURE.format(v=2, fields=INT_FIELDS))
+    _, messages = reload_quietly("structs")
+    assert messages == [] and structs.Point is Point
+    assert (point.norm(), Point(3, 4).norm()) == ("norm@2:3", "norm@2:7")
+    write(workspace, "structs", STRUCTURE.format(v=3, fields='("y", ctypes.c_double), ("x", ctypes.c_int)'))
+    _, messages = reload_quietly("structs")
+    assert structs.Point is not Point and structs.Point(x=3, y=4.0).norm() == "norm@3:7.0"
+    assert point.norm() == "norm@2:3"  # the old layout keeps the old code, consistent with itself
+    assert any("structs.Point was not upgraded in place: its ctypes _fields_ changed" in m for m in messages)
+
+
+GUARDED = """\
+class Guarded(type):
+    def __setattr__(cls, name, value):
+        if name == "LIMIT" and {refuse}:
+            raise AttributeError("LIMIT cannot change")
+        type.__setattr__(cls, name, value)
+
+
+class Config({header}
+    LIMIT = {v}
+
+    def get(self):
+        return "config@{v}"
+"""
+
+GUARDED_HEADER = "object):\n    __metaclass__ = Guarded\n" if PY2 else "object, metaclass=Guarded):\n"
+
+
+def test_a_class_attribute_its_class_refuses_fails_the_reload_and_names_it(workspace):
+    workspace.add("pure")
+    write(workspace, "guarded", GUARDED.format(v=1, refuse="True", header=GUARDED_HEADER))
+    import guarded
+
+    Config, namespace = guarded.Config, dict(vars(guarded))
+    write(workspace, "guarded", GUARDED.format(v=2, refuse="True", header=GUARDED_HEADER))
+    with pytest.raises(ReloadError) as caught:
+        reload_quietly("guarded")
+    assert "guarded.Config.LIMIT cannot be set on the class that stays (AttributeError: LIMIT cannot change)" in str(
+        caught.value
+    )
+    assert vars(guarded) == namespace and guarded.Config is Config
+    assert (Config.LIMIT, Config().get()) == (1, "config@1")
+
+
+def test_a_rollback_puts_back_all_it_can_and_names_what_it_could_not(workspace):
+    # The upgrade may set LIMIT to 2; putting 1 back is refused.
+    workspace.add("pure")
+    write(workspace, "guarded", GUARDED.format(v=1, refuse="value == 1", header=GUARDED_HEADER))
+    write(workspace, "consumer_of_guarded", "import guarded\n")
+    import consumer_of_guarded  # noqa: F401
+    import guarded
+
+    Config, namespace = guarded.Config, dict(vars(guarded))
+    write(workspace, "guarded", GUARDED.format(v=2, refuse="value == 1", header=GUARDED_HEADER))
+    write(workspace, "consumer_of_guarded", "import guarded\nraise RuntimeError('consumer@2 is broken')\n")
+    with pytest.raises(ReloadError) as caught:
+        reload_quietly("guarded")
+    message = str(caught.value)
+    assert "the rollback could not put back guarded.Config.LIMIT (AttributeError: LIMIT cannot change)" in message
+    assert "everything else was put back (the reload failed with RuntimeError: consumer@2 is broken)" in message
+    assert vars(guarded) == namespace and guarded.Config is Config and Config().get() == "config@1"
+    assert Config.LIMIT == 2  # what the message says could not be put back
