@@ -288,6 +288,52 @@ def variable_sized(cls):
     return issubclass(cls, VARIABLE_SIZED) or (ITEM_SIZE is not None and ITEM_SIZE.__get__(cls) != 0)
 
 
+#: Slots that are not named members: an instance ``__dict__`` or ``__weakref__``.
+SPECIAL_SLOTS = ("__dict__", "__weakref__")
+
+
+def own_slots(cls):
+    """The names in *cls*'s own ``__slots__`` (a string is one name)."""
+    slots = vars(cls).get("__slots__", ())
+    return (slots,) if isinstance(slots, string_types) else tuple(slots)
+
+
+def adds_layout(cls):
+    """Whether *cls* lays out its instances otherwise than its ``__base__``
+    does: it adds slots, a ``__dict__`` or a ``__weakref__`` (read from its
+    own namespace, alike on every interpreter)."""
+    own = vars(cls)
+    return "__dict__" in own or "__weakref__" in own or any(slot not in SPECIAL_SLOTS for slot in own_slots(cls))
+
+
+def layout_base(cls):
+    """The nearest class up *cls*'s ``__base__`` chain (itself included)
+    that adds to the layout of its instances."""
+    while cls.__base__ is not None and not adds_layout(cls):
+        cls = cls.__base__
+    return cls
+
+
+def can_take_class(instance_class, cls):
+    """Whether an instance of *instance_class* can be made one of *cls*, its
+    other version with the same slots: CPython's rule for ``__class__``
+    assignment ("object layout differs"), decided alike on every interpreter
+    and version (PyPy and CPython 3.12+ would allow more). The classes that
+    add to the layout must be the same object, or have the same base (not
+    so when that base is a new version of a mixin with ``__slots__ = ()``
+    that an upgrade folded into the old one) and slots that do not mix
+    names with ``__dict__`` or ``__weakref__`` (CPython 2.7-3.11 refuse
+    those: 3.11 allows ``__dict__``)."""
+    if not isinstance(cls, type):
+        return True  # a 2.x old-style class: any instance of one can take another
+    new, old = layout_base(instance_class), layout_base(cls)
+    if new is old:
+        return True
+    slots = own_slots(new)
+    mixed = any(slot in SPECIAL_SLOTS for slot in slots) and any(slot not in SPECIAL_SLOTS for slot in slots)
+    return not mixed and new.__base__ is old.__base__ and slots == own_slots(old)
+
+
 #: object's own ``__class__`` slot: its __set__ changes an instance's class
 #: whatever the instance's class defines (a frozen dataclass's
 #: ``__setattr__`` refuses every name; a proxy's ``__class__`` property, as

@@ -69,8 +69,9 @@ class Transaction(object):
     def set_class(self, instance, cls):
         """Make *instance* an instance of *cls* (compat.assign_class),
         undone by rollback()."""
-        self.classes.append((instance, class_of(instance)))
-        assign_class(instance, cls)
+        previous = class_of(instance)
+        assign_class(instance, cls)  # recorded once done, as set_attribute's
+        self.classes.append((instance, previous))
 
     def clear_cache(self, cached):
         """Empty lru_cache wrapper *cached* now (its results came from the

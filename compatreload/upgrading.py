@@ -38,6 +38,7 @@ from .compat import (
     FUNCTION_ATTRIBUTES,
     PY2,
     cache_parameters,
+    can_take_class,
     class_of,
     is_cached_function,
     is_class,
@@ -271,6 +272,11 @@ class Upgrader(object):
         if kept is not cls:
             if variable_sized(cls):
                 self.warn_once(cls, "a subclass of a variable-sized type (tuple, int, bytes) cannot change class")
+            elif not can_take_class(cls, kept):
+                self.warn_once(
+                    cls, "a base that adds to its instances' layout (a __dict__, slots) is a new object there, so "
+                    "they cannot change class"
+                )
             else:
                 self.transaction.set_class(value, kept)
         return value

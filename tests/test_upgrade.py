@@ -1021,3 +1021,58 @@ def test_a_rollback_puts_back_all_it_can_and_names_what_it_could_not(workspace):
     assert "everything else was put back (the reload failed with RuntimeError: consumer@2 is broken)" in message
     assert vars(guarded) == namespace and guarded.Config is Config and Config().get() == "config@1"
     assert Config.LIMIT == 2  # what the message says could not be put back
+
+
+LAYOUTS = """\
+import uuid
+
+
+class Mixin(object):
+    __slots__ = ()
+
+
+class Thing(Mixin):
+    def get(self):
+        return "thing@{v}"
+
+
+class Weak(object):
+    __slots__ = ("value", "__weakref__")
+
+    def get(self):
+        return "weak@{v}"
+
+
+class Record(uuid.UUID):
+    __slots__ = ()
+
+    def get(self):
+        return "record@{v}"
+
+
+THING, WEAK, RECORD = Thing(), Weak(), Record(int=5)
+"""
+
+
+def test_instances_the_module_made_take_the_class_that_stays_where_cpython_allows_it(workspace):
+    # CPython refuses __class__ assignment between the two versions of a
+    # class whose base with __slots__ = () is a new object (and, on 2.7-3.11,
+    # of one whose slots mix names with __weakref__ or __dict__): the reload
+    # raised TypeError. Decided alike on every interpreter.
+    workspace.add("pure")
+    write(workspace, "layouts", LAYOUTS.format(v=1))
+    import layouts
+
+    classes = layouts.Thing, layouts.Weak, layouts.Record
+    write(workspace, "layouts", LAYOUTS.format(v=2))
+    _, messages = reload_quietly("layouts")
+    assert (layouts.Thing, layouts.Weak, layouts.Record) == classes
+    for name in ("Thing", "Weak"):
+        assert any(
+            m.startswith("compatreload: layouts.%s was upgraded in place, but an instance of its new version that the "
+                         "module code made stays one: a base that adds to its instances' layout" % name)
+            for m in messages
+        )
+    assert not [m for m in messages if "Record" in m] and isinstance(layouts.RECORD, layouts.Record)
+    assert not isinstance(layouts.THING, layouts.Thing) and not isinstance(layouts.WEAK, layouts.Weak)
+    assert (layouts.THING.get(), layouts.WEAK.get(), layouts.RECORD.get()) == ("thing@2", "weak@2", "record@2")
