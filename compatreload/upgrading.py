@@ -170,6 +170,7 @@ class Upgrader(object):
         self.patched = []  # functions patched in place: their defaults are settled last
         self.installed = []  # (class, key) of the new objects set on a class that stays
         self.generated = []  # (class, key, old, new, label) of generated methods, settled last
+        self.tried = set()  # ids of the new classes klass() looked at (held, so not reused)
 
     def warn(self, label, why, consequence=FALLBACK):
         warnings.warn(
@@ -344,6 +345,8 @@ class Upgrader(object):
 
     def klass(self, old, new, label):
         """Patch class *old* from *new*; False if its layout changed."""
+        self.tried.add(id(new))
+        self.unnamed_bases(old, new, label)
         why = layout_change(old, new, self.current)
         if why is not None:
             self.warn(label, why)
@@ -384,6 +387,15 @@ class Upgrader(object):
             if self.klass(old, new, label):
                 return
         self.install(cls, key, new, label)
+
+    def unnamed_bases(self, old, new, label):
+        """Upgrade in place the bases of class *old* that its class statement
+        made (``class Point(namedtuple("Point", "x y"))``): a new one each
+        time, which no name of the module holds, so that nothing else would
+        upgrade it (its base classes would have changed on every reload)."""
+        for index, (old_base, new_base) in enumerate(zip(old.__bases__, new.__bases__)):
+            if id(new_base) not in self.tried and unnamed_version(old_base, new_base, self.defined_here):
+                self.klass(old_base, new_base, "%s.__bases__[%d]" % (label, index))
 
     def class_attribute(self, old, new, label):
         """``__class__`` in a class body (a proxy's, as in Django's
@@ -500,6 +512,24 @@ def same_values(old, new, current, seen):
     return len(old) == len(new) and all(same_value(a, b, current, seen) for a, b in zip(old, new))
 
 
+def qualified_name(cls):
+    """``__qualname__`` (3.3+), or ``__name__``."""
+    return getattr(cls, "__qualname__", cls.__name__)
+
+
+def unnamed_version(old, new, defined_here):
+    """Whether classes *old* and *new* are two versions of one class of the
+    module (*defined_here*), by their qualified names."""
+    return (
+        old is not new
+        and is_class(old)
+        and is_class(new)
+        and defined_here(old)
+        and defined_here(new)
+        and qualified_name(old) == qualified_name(new)
+    )
+
+
 def unwrapped(method):
     """The function of a staticmethod or classmethod, or *method* itself."""
     return method.__func__ if issubclass(type(method), METHOD_WRAPPERS) else method
@@ -511,7 +541,7 @@ def first_version(cls, value):
     return (
         is_class(value)
         and value is not cls
-        and getattr(value, "__qualname__", value.__name__) == getattr(cls, "__qualname__", cls.__name__)
+        and qualified_name(value) == qualified_name(cls)
         and value.__module__ == cls.__module__
     )
 

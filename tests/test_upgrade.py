@@ -1076,3 +1076,32 @@ def test_instances_the_module_made_take_the_class_that_stays_where_cpython_allow
     assert not [m for m in messages if "Record" in m] and isinstance(layouts.RECORD, layouts.Record)
     assert not isinstance(layouts.THING, layouts.Thing) and not isinstance(layouts.WEAK, layouts.Weak)
     assert (layouts.THING.get(), layouts.WEAK.get(), layouts.RECORD.get()) == ("thing@2", "weak@2", "record@2")
+
+
+UNNAMED_BASE = """\
+import collections
+
+
+class Point(collections.namedtuple("Point", "{fields}")):
+    def norm(self):
+        return "norm@{v}:%d" % (self.x + self.y)
+"""
+
+
+def test_a_base_the_class_statement_makes_is_upgraded_with_the_class(workspace):
+    # A new namedtuple each time, held by no name: "its base classes changed" on every reload.
+    workspace.add("pure")
+    write(workspace, "unnamed", UNNAMED_BASE.format(v=1, fields="x y"))
+    import unnamed
+
+    Point = unnamed.Point
+    point = Point(1, 2)
+    write(workspace, "unnamed", UNNAMED_BASE.format(v=2, fields="x y"))
+    _, messages = reload_quietly("unnamed")
+    assert messages == [] and unnamed.Point is Point
+    assert point.norm() == "norm@2:3" and isinstance(point, unnamed.Point) and Point(3, 4).norm() == "norm@2:7"
+    write(workspace, "unnamed", UNNAMED_BASE.format(v=3, fields="x y z"))
+    _, messages = reload_quietly("unnamed")
+    assert unnamed.Point is not Point and point.norm() == "norm@2:3"
+    assert any("unnamed.Point.__bases__[0] was not upgraded in place: its fields changed" in m for m in messages)
+    assert any("unnamed.Point was not upgraded in place: its base classes changed" in m for m in messages)
