@@ -53,6 +53,10 @@ CLASS_KEEP = frozenset(
     ["__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__", "_abc_impl", "_fields_"]
 )
 
+#: Names that setattr() on a class gives to the class itself (its type, its
+#: name), not to its namespace, where a class body may define them.
+TYPE_SLOT_NAMES = ("__class__", "__name__")
+
 #: The descriptors a class's layout puts in its namespace: one per slot
 #: (member), ``__dict__`` and ``__weakref__`` (getset); on every interpreter.
 LAYOUT_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
@@ -345,6 +349,8 @@ class Upgrader(object):
 
     def klass(self, old, new, label):
         """Patch class *old* from *new*; False if its layout changed."""
+        if id(new) in self.tried:  # met again through class attributes (``Lexer.parser = Parser`` and back)
+            return self.current(new) is old
         self.tried.add(id(new))
         self.unnamed_bases(old, new, label)
         why = layout_change(old, new, self.current)
@@ -369,8 +375,8 @@ class Upgrader(object):
         old = vars(cls).get(key, MISSING)
         if old is new or (only_code and new is not MISSING and not carries_code(new)):
             return
-        if key == "__class__":
-            self.class_attribute(old, new, label)
+        if key in TYPE_SLOT_NAMES:
+            self.class_attribute(old, new, label, key)
             return
         if is_cached_function(new) and is_cached_function(old):
             if self.cached_function(old, new, label):
@@ -397,12 +403,13 @@ class Upgrader(object):
             if id(new_base) not in self.tried and unnamed_version(old_base, new_base, self.defined_here):
                 self.klass(old_base, new_base, "%s.__bases__[%d]" % (label, index))
 
-    def class_attribute(self, old, new, label):
-        """``__class__`` in a class body (a proxy's, as in Django's
-        LazyObject): setting it on the class would change the class's own
-        type, so only the code of its accessors can change, in place."""
+    def class_attribute(self, old, new, label, key):
+        """``__class__`` or ``__name__`` (*key*) in a class body (a proxy's, as
+        in Django's LazyObject; a callable class's that passes for a
+        function): setting it on the class would set the class's own type or
+        name, so only the code of its accessors can change, in place."""
         if old is MISSING or new is MISSING:
-            self.warn(label, "a class's __class__ cannot be %s" % ("added" if old is MISSING else "deleted"), KEPT)
+            self.warn(label, "a class's %s cannot be %s" % (key, "added" if old is MISSING else "deleted"), KEPT)
             return
         pairs = accessor_pairs(old, new)
         if pairs is None:

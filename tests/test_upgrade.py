@@ -1105,3 +1105,66 @@ def test_a_base_the_class_statement_makes_is_upgraded_with_the_class(workspace):
     assert unnamed.Point is not Point and point.norm() == "norm@2:3"
     assert any("unnamed.Point.__bases__[0] was not upgraded in place: its fields changed" in m for m in messages)
     assert any("unnamed.Point was not upgraded in place: its base classes changed" in m for m in messages)
+
+
+CROSS_REFERENCES = """\
+class Parser(object):
+    def parse(self):
+        return "parse@{v}"
+
+
+class Lexer(object):
+    parser_class = Parser
+
+    def lex(self):
+        return "lex@{v}"
+
+
+Parser.lexer_class = Lexer
+Lexer.own_class = Lexer
+"""
+
+
+def test_classes_that_refer_to_each_other_in_class_attributes_are_upgraded_once(workspace):
+    # Upgrading Lexer.parser_class upgraded Parser.lexer_class, which upgraded
+    # Lexer again: RecursionError (jinja2's modules did it).
+    workspace.add("pure")
+    write(workspace, "lexing", CROSS_REFERENCES.format(v=1))
+    import lexing
+
+    Parser, Lexer = lexing.Parser, lexing.Lexer
+    parser, lexer = Parser(), Lexer()
+    write(workspace, "lexing", CROSS_REFERENCES.format(v=2))
+    _, messages = reload_quietly("lexing")
+    assert messages == [] and (lexing.Parser, lexing.Lexer) == (Parser, Lexer)
+    assert Lexer.parser_class is Parser and Parser.lexer_class is Lexer and Lexer.own_class is Lexer
+    assert (parser.parse(), lexer.lex()) == ("parse@2", "lex@2")
+
+
+NAMED_CALLABLE = """\
+class Handler(object):
+    def __init__(self, callback):
+        self.callback = callback
+
+    @property
+    def __name__(self):
+        return "handler@{v}:" + self.callback.__name__
+
+    def __call__(self):
+        return "call@{v}"
+"""
+
+
+def test_a_name_property_of_a_callable_class_is_upgraded_in_place(workspace):
+    # setattr(cls, "__name__", a property) renames the class or refuses
+    # ("can only assign string"): the reload failed (moto's handlers).
+    workspace.add("pure")
+    write(workspace, "handlers_named", NAMED_CALLABLE.format(v=1))
+    import handlers_named
+
+    Handler = handlers_named.Handler
+    handler = Handler(len)
+    write(workspace, "handlers_named", NAMED_CALLABLE.format(v=2))
+    _, messages = reload_quietly("handlers_named")
+    assert messages == [] and handlers_named.Handler is Handler and Handler.__name__ == "Handler"
+    assert (handler.__name__, handler()) == ("handler@2:len", "call@2")
