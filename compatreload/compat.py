@@ -25,6 +25,13 @@ PYC_FILE_MAY_HAVE_SOURCE = PY2
 #: of the class body whose type defines it (PEP 487): 3.6+ and PyPy 3; never on 2.x.
 CLASS_CREATION_SETS_NAMES = sys.version_info >= (3, 6)
 
+#: What the order of sys.modules tells of a module: "started" on 3.6 and 3.7
+#: (where its import started), "completed" on 3.8+ and PyPy 3 (importlib
+#: moves a module to the end once its code has run, so the module that
+#: started an import cycle comes after the members it imported); None on
+#: 2.x, whose sys.modules is a plain dict.
+SYS_MODULES_ORDER = None if PY2 else ("started" if sys.version_info < (3, 8) else "completed")
+
 #: str/unicode on 2.x, str on 3.x: what a module name may be.
 string_types = (basestring,) if PY2 else (str,)  # noqa: F821 (2.x only name)
 

@@ -93,13 +93,15 @@ class PinnedFinder(object):
 
     def import_again(self, fullname):
         """Import *fullname* (one of the origins) as an import statement
-        would, its package first. A module whose package is not loaded was
+        would, its package first (also when the package is one of the
+        origins, dropped with it: an import cycle through the package's
+        ``__init__``). A module whose package is not loaded otherwise was
         loaded by file under a dotted name (a plugin host's
         ``spec_from_file_location("plugins.x", path)``, 2.x's
         ``imp.load_source``), which an import statement cannot do: it is
         loaded the same way again, without its package."""
         package = fullname.rpartition(".")[0]
-        if not package or sys.modules.get(package) is not None:
+        if not package or sys.modules.get(package) is not None or package in self.origins:
             return importlib.import_module(fullname)
         if PY2:
             return self.find_module(fullname).load_module(fullname)

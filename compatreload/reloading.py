@@ -10,7 +10,7 @@ import warnings
 from .bytecode import discard_cached_bytecode, discard_cached_lines
 from .changes import digest_of, executed_digest, record_executed
 from .collecting import collect_discarded, lists_subclasses
-from .compat import invalidate_caches, outlive_namespace, string_types
+from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import LoadedModules, cycles_in_order
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
@@ -148,9 +148,11 @@ def plan(names, excluded):
 
 def in_import_order(groups, graph):
     """The groups, each member list in the order to import it: a cycle
-    starts with a member imported from outside the cycle, then the one
-    loaded first (sys.modules keeps insertion order on 3.6+ and PyPy), as
-    the original import did. One pass over the graph for all groups."""
+    starts with the member whose import started first, as the original
+    import did (it imported the others; they may need it to have started
+    first: a package whose ``__init__`` imports them); compat.SYS_MODULES_ORDER
+    tells it. On 2.x, where sys.modules has no order, a member imported
+    from outside the cycle starts it. One pass over the graph for all groups."""
     cycle_of = dict((name, index) for index, group in enumerate(groups) if len(group) > 1 for name in group)
     if not cycle_of:
         return groups
@@ -160,11 +162,23 @@ def in_import_order(groups, graph):
         for dependency in depends
         if dependency in cycle_of and cycle_of.get(name) != cycle_of[dependency]
     )
-    position = dict((name, index) for index, name in enumerate(sys.modules))
+    started = import_start_ranks()
     return [
-        sorted(group, key=lambda name: (name not in imported_from_outside, position[name], name))
+        sorted(group, key=lambda name: (started[name], name not in imported_from_outside, name))
         for group in groups
     ]
+
+
+def import_start_ranks():
+    """name -> a rank of every loaded module by when its import started
+    (lowest first), from the order of sys.modules (SYS_MODULES_ORDER); 0
+    for all where it has none."""
+    names = list(sys.modules)
+    if SYS_MODULES_ORDER is None:
+        return dict.fromkeys(names, 0)
+    if SYS_MODULES_ORDER == "completed":
+        names.reverse()
+    return dict((name, index) for index, name in enumerate(names))
 
 
 def origins_of(groups, paths):

@@ -112,6 +112,63 @@ def test_cycles_reload_together(workspace, bytecode):
     assert_no_stale_references(refs)
 
 
+FROM_CYCLE = {
+    "fromcycle/__init__.py": "",
+    "fromcycle/a.py": 'from .b import helper\n\nX = "a@{v}"\n\n\ndef value():\n    return X + ">" + helper()\n',
+    "fromcycle/b.py": 'import fromcycle.a\n\n\ndef helper():\n    return "b@{v}"\n\n\ndef back():\n    return fromcycle.a.X\n',
+    "fromcycle_user.py": "from fromcycle.a import value\nfrom fromcycle.b import helper\n",
+}
+
+
+def write_files(workspace, files, version):
+    for relpath, text in files.items():
+        workspace.write("pure", relpath, text.replace("{v}", str(version)))
+
+
+def test_a_cycle_starts_with_the_member_whose_import_started_first(workspace, bytecode):
+    # a from-imports a name b defines after b's `import fromcycle.a`: b
+    # first fails ("cannot import name 'helper' from partially initialized
+    # module"). Both are imported from outside the cycle; 3.8+ and PyPy list
+    # a module in sys.modules once it has run, so the entry of a cycle comes
+    # last there (it came first on 3.6-3.7).
+    workspace.add("pure")
+    write_files(workspace, FROM_CYCLE, 1)
+    import fromcycle_user  # noqa: F401
+
+    write_files(workspace, FROM_CYCLE, 2)
+    assert deep_reload("fromcycle.b") == ["fromcycle.a", "fromcycle.b", "fromcycle_user"]
+    assert module("fromcycle_user").value() == "a@2>b@2" and module("fromcycle.b").back() == "a@2"
+
+
+PACKAGE_CYCLE = {
+    "pkgcycle/__init__.py": "from .hooks import Hook\nfrom .manager import Manager\nfrom .warns import PkgWarning\n",
+    "pkgcycle/hooks.py": "class Hook(object):\n    pass\n",
+    # A class that names the package as its module (a nicer repr) makes the
+    # package a dependent of warns: a cycle through the package's __init__.
+    "pkgcycle/warns.py": 'class PkgWarning(UserWarning):\n    __module__ = "pkgcycle"\n    TAG = "warns@{v}"\n',
+    "pkgcycle/callers.py": 'from .hooks import Hook\nfrom .warns import PkgWarning\n\n\ndef call():\n    return "call@{v}>" + PkgWarning.TAG\n',
+    "pkgcycle/manager.py": 'from .callers import call\n\n\nclass Manager(object):\n    def run(self):\n        return "manager@{v}>" + call()\n',
+    "pkgcycle_user.py": "from pkgcycle.callers import call\nfrom pkgcycle import Manager\n",
+}
+
+
+def test_a_cycle_through_a_package_s_init_imports_the_package_first(workspace, bytecode):
+    # As pluggy is laid out: importing pkgcycle.callers without its package
+    # (dropped with it) ran the package's __init__ from callers' first
+    # relative import, which then needed the half-run callers.
+    workspace.add("pure")
+    write_files(workspace, PACKAGE_CYCLE, 1)
+    import pkgcycle_user  # noqa: F401
+
+    write_files(workspace, PACKAGE_CYCLE, 2)
+    order = deep_reload("pkgcycle.warns")
+    assert order[0] == "pkgcycle" and order[-1] == "pkgcycle_user"
+    assert sorted(order) == ["pkgcycle", "pkgcycle.callers", "pkgcycle.manager", "pkgcycle.warns", "pkgcycle_user"]
+    assert module("pkgcycle_user").Manager().run() == "manager@2>call@2>warns@2"
+    package = module("pkgcycle")
+    assert all(getattr(package, name) is module("pkgcycle." + name) for name in ("callers", "manager", "warns"))
+
+
 def test_c_extension_is_kept_and_its_dependents_reloaded(workspace, bytecode):
     workspace.add("cext")
     workspace.build("cext", "cext/_speedups.c")
