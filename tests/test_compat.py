@@ -1,6 +1,8 @@
 """reload and RELOAD_IMPL: the interpreter's own function, unwrapped."""
 import importlib
+import itertools
 import os
+import platform
 import sys
 import types
 
@@ -69,3 +71,51 @@ def test_simulated_python_3_2_resolves_imp_reload(monkeypatch):
 def test_public_api_names_exist():
     for name in compatreload.__all__:
         assert getattr(compatreload, name) is not None, name
+
+
+#: __slots__ of one level of a class hierarchy (None: no __slots__).
+LEVEL_SLOTS = [None, (), ("a",), ("a", "__weakref__"), ("__weakref__",), ("a", "__dict__"), ("__dict__",), ("a", "b")]
+
+
+def hierarchy(levels, base):
+    """Classes made one under the other from *base*, a level's __slots__ each;
+    None if the interpreter refuses one (a __dict__ slot under a __dict__)."""
+    classes = []
+    for index, slots in enumerate(levels):
+        namespace = {} if slots is None else {"__slots__": slots}
+        try:
+            base = type("Level%d" % index, (base,), namespace)
+        except TypeError:
+            return None
+        classes.append(base)
+    return classes
+
+
+def test_can_take_class_never_allows_what_the_interpreter_refuses():
+    """Two versions of the lower levels of a hierarchy over shared upper ones
+    (classes of another module): can_take_class(new leaf, old leaf) says yes
+    only where ``__class__`` assignment succeeds, on every interpreter, and
+    exactly where it does on CPython 2.7-3.10 (3.11+ and PyPy allow more)."""
+    from compatreload.compat import can_take_class
+
+    answers = {"agree": 0, "stricter": 0}
+    for shared in (object, Exception, dict):
+        for depth in (1, 2, 3):
+            for levels in itertools.product(LEVEL_SLOTS, repeat=depth):
+                for split in range(depth):
+                    upper = hierarchy(levels[:split], shared)
+                    top = upper[-1] if upper else shared
+                    old, new = hierarchy(levels[split:], top), hierarchy(levels[split:], top)
+                    if upper is None or old is None:
+                        continue
+                    instance = new[-1]()
+                    try:
+                        instance.__class__ = old[-1]
+                        allowed = True
+                    except TypeError:
+                        allowed = False
+                    predicted = can_take_class(new[-1], old[-1])
+                    assert allowed or not predicted, (shared, levels, split)
+                    answers["agree" if predicted == allowed else "stricter"] += 1
+    exact = platform.python_implementation() == "CPython" and sys.version_info < (3, 11)
+    assert answers["agree"] > 1000 and (answers["stricter"] == 0) == exact, answers
