@@ -441,6 +441,13 @@ def resolve(module, statements):
     return set(name for name in depends if is_loaded(name)), from_bindings
 
 
+def names_taken_from(name, path, lines):
+    """The loaded modules module *name* (its source *path*, ImportLines
+    *lines*) takes a name from at import time: ``from m import name`` where
+    name is no submodule of m."""
+    return set(base for base, _, _ in resolve(sys.modules[name], statements_of(path, lines))[1])
+
+
 #: Types of namespace values that are neither a module nor a function or
 #: class (which name the module that defined them in ``__module__``): most of
 #: any namespace (constants, containers, builtins), skipped by their type

@@ -12,7 +12,7 @@ from .changes import digest_of, executed_digest, record_executed
 from .collecting import collect_discarded, lists_subclasses
 from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
-from .graph import LoadedModules, cycles_in_order
+from .graph import LoadedModules, cycles_in_order, names_taken_from
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
 from .origins import (
     BUILTIN,
@@ -146,13 +146,15 @@ def plan(names, excluded):
     return cycles_in_order(chosen, graph), graph, candidates, loaded
 
 
-def in_import_order(groups, graph):
+def in_import_order(groups, graph, loaded, paths):
     """The groups, each member list in the order to import it: a cycle
     starts with the member whose import started first, as the original
     import did (it imported the others; they may need it to have started
     first: a package whose ``__init__`` imports them); compat.SYS_MODULES_ORDER
     tells it. On 2.x, where sys.modules has no order, a member imported
-    from outside the cycle starts it. One pass over the graph for all groups."""
+    from outside the cycle, then by name, and a member that takes a name
+    from another before it (see taking_names_first). One pass over the
+    graph for all groups."""
     cycle_of = dict((name, index) for index, group in enumerate(groups) if len(group) > 1 for name in group)
     if not cycle_of:
         return groups
@@ -163,10 +165,33 @@ def in_import_order(groups, graph):
         if dependency in cycle_of and cycle_of.get(name) != cycle_of[dependency]
     )
     started = import_start_ranks()
-    return [
-        sorted(group, key=lambda name: (started[name], name not in imported_from_outside, name))
-        for group in groups
-    ]
+    ordered = []
+    for group in groups:
+        group = sorted(group, key=lambda name: (started[name], name not in imported_from_outside, name))
+        if len(group) > 1 and SYS_MODULES_ORDER is None:
+            group = taking_names_first(group, loaded, paths)
+        ordered.append(group)
+    return ordered
+
+
+def taking_names_first(members, loaded, paths):
+    """*members* of a cycle (in the order preferred), each placed before the
+    members it takes a name from at import time (``from .b import helper``):
+    imported first, it makes such a member run to its end (the member's
+    ``import a`` gets the half-run one), which it must have done before the
+    name is taken. A cycle of such from-imports keeps the preferred order."""
+    within = set(members)
+    takes_from = dict(
+        (name, names_taken_from(name, paths[name], loaded.lines[name]) & within - set([name])) for name in members
+    )
+    order, placed = [], set()
+    while len(order) < len(members):
+        pending = [name for name in members if name not in placed]
+        ready = [name for name in pending if all(name not in takes_from[taker] for taker in pending)]
+        name = (ready or pending)[0]
+        order.append(name)
+        placed.add(name)
+    return order
 
 
 def import_start_ranks():
@@ -317,7 +342,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                 groups, graph, paths, loaded = plan(names, excluded)
                 if not waited_for_imports_elsewhere(lambda: may_be_imported(groups, graph, loaded)):
                     break
-            groups = in_import_order(groups, graph)
+            groups = in_import_order(groups, graph, loaded, paths)
             clock.lap("graph")
             if dry_run:
                 order = [name for group in groups for name in group]

@@ -114,9 +114,9 @@ def test_cycles_reload_together(workspace, bytecode):
 
 FROM_CYCLE = {
     "fromcycle/__init__.py": "",
-    "fromcycle/a.py": 'from .b import helper\n\nX = "a@{v}"\n\n\ndef value():\n    return X + ">" + helper()\n',
-    "fromcycle/b.py": 'import fromcycle.a\n\n\ndef helper():\n    return "b@{v}"\n\n\ndef back():\n    return fromcycle.a.X\n',
-    "fromcycle_user.py": "from fromcycle.a import value\nfrom fromcycle.b import helper\n",
+    "fromcycle/zeta.py": 'from .alpha import helper\n\nX = "zeta@{v}"\n\n\ndef value():\n    return X + ">" + helper()\n',
+    "fromcycle/alpha.py": 'import fromcycle.zeta\n\n\ndef helper():\n    return "alpha@{v}"\n\n\ndef back():\n    return fromcycle.zeta.X\n',
+    "fromcycle_user.py": "from fromcycle.zeta import value\nfrom fromcycle.alpha import helper\n",
 }
 
 
@@ -126,18 +126,36 @@ def write_files(workspace, files, version):
 
 
 def test_a_cycle_starts_with_the_member_whose_import_started_first(workspace, bytecode):
-    # a from-imports a name b defines after b's `import fromcycle.a`: b
-    # first fails ("cannot import name 'helper' from partially initialized
-    # module"). Both are imported from outside the cycle; 3.8+ and PyPy list
-    # a module in sys.modules once it has run, so the entry of a cycle comes
-    # last there (it came first on 3.6-3.7).
+    # zeta from-imports a name alpha defines after alpha's `import
+    # fromcycle.zeta`: alpha first fails ("cannot import name 'helper'").
+    # Both are imported from outside the cycle. 3.8+ and PyPy list a module
+    # in sys.modules once it has run, so the entry of a cycle comes last
+    # there (it came first on 3.6-3.7); 2.7's sys.modules has no order: there
+    # a member that takes a name from another goes before it.
     workspace.add("pure")
     write_files(workspace, FROM_CYCLE, 1)
     import fromcycle_user  # noqa: F401
 
     write_files(workspace, FROM_CYCLE, 2)
-    assert deep_reload("fromcycle.b") == ["fromcycle.a", "fromcycle.b", "fromcycle_user"]
-    assert module("fromcycle_user").value() == "a@2>b@2" and module("fromcycle.b").back() == "a@2"
+    assert deep_reload("fromcycle.alpha") == ["fromcycle.zeta", "fromcycle.alpha", "fromcycle_user"]
+    assert module("fromcycle_user").value() == "zeta@2>alpha@2" and module("fromcycle.alpha").back() == "zeta@2"
+
+
+MUTUAL_FROM_IMPORTS = {
+    "mutual/__init__.py": "",
+    "mutual/one.py": 'X = "one@{v}"\nfrom .two import Y\n\n\ndef value():\n    return X + ">" + Y\n',
+    "mutual/two.py": 'Y = "two@{v}"\nfrom .one import X\n\n\ndef value():\n    return Y + ">" + X\n',
+}
+
+
+def test_a_cycle_of_from_imports_of_names_defined_before_them_reloads(workspace, bytecode):
+    workspace.add("pure")
+    write_files(workspace, MUTUAL_FROM_IMPORTS, 1)
+    import mutual.one  # noqa: F401
+
+    write_files(workspace, MUTUAL_FROM_IMPORTS, 2)
+    assert sorted(deep_reload("mutual.two")) == ["mutual.one", "mutual.two"]
+    assert (module("mutual.one").value(), module("mutual.two").value()) == ("one@2>two@2", "two@2>one@2")
 
 
 PACKAGE_CYCLE = {
