@@ -8,6 +8,7 @@ code keeps running, and the same broken content is not tried again until
 a file changes again. Polling needs the standard library only; with the
 ``watchdog`` package installed, file events wake the thread as soon as a
 watched file is saved (see events.py)."""
+import atexit
 import logging
 import os
 import sys
@@ -15,6 +16,7 @@ import sysconfig
 import threading
 import timeit
 import types
+import weakref
 
 from .changes import changed_sources, recorded_paths
 from .errors import ReloadError, SourceChangedError
@@ -27,6 +29,23 @@ log = logging.getLogger("compatreload")
 
 #: Seconds without a file event before a woken watcher checks.
 EVENT_QUIET_SECONDS = 0.1
+
+#: Seconds the interpreter's exit waits for each watcher's thread to end.
+EXIT_WAIT_SECONDS = 1.0
+
+#: The watchers whose thread was started: stopped when the interpreter exits.
+_started = weakref.WeakSet()
+
+
+@atexit.register
+def stop_started_watchers():
+    """Stop every started watcher's thread at exit: 2.x clears the modules a
+    daemon thread still runs in, which printed "Exception in thread
+    compatreload-watch (most likely raised during interpreter shutdown)" as
+    a program ended (and on 3.x file events are closed in order)."""
+    for watcher in list(_started):
+        watcher.stop(EXIT_WAIT_SECONDS)
+
 
 #: sysconfig paths of installed code: not watched by default.
 LIBRARY_PATHS = ("stdlib", "platstdlib", "purelib", "platlib")
@@ -198,6 +217,7 @@ class Watcher(object):
         self.thread = threading.Thread(target=self.run, args=(events,), name="compatreload-watch")
         self.thread.daemon = True
         self.thread.start()
+        _started.add(self)
         return self
 
     def file_events(self):
@@ -263,6 +283,7 @@ class Watcher(object):
         callback); a watcher may start again."""
         self.stopping.set()
         self.wakeup.set()
+        _started.discard(self)
         if self.thread is not None:
             if self.thread is not threading.current_thread():
                 self.thread.join(timeout)
