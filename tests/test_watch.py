@@ -859,3 +859,19 @@ def test_a_program_that_exits_with_a_watcher_running_ends_quietly(workspace):
         process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         output, errors = [stream.decode("utf-8") for stream in process.communicate()]
         assert process.returncode == 0 and output == "" and errors == "", errors
+
+
+def test_the_exit_handler_stops_every_started_watcher(workspace):
+    # What atexit runs (measured here: coverage does not follow the exit of
+    # the test process).
+    from compatreload import watching
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    watcher = watch(["pure"], interval=0.05, backend="polling")
+    thread = watcher.thread
+    assert thread.is_alive() and watcher in watching._started
+    watching.stop_started_watchers()
+    thread.join(5)
+    assert not thread.is_alive() and watcher.thread is None and watcher not in watching._started
