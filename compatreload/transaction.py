@@ -127,7 +127,8 @@ def attempt(failed, what, undo, *arguments):
 
 def name_of(value):
     """``module.qualname`` of a class or function, for messages."""
-    return "%s.%s" % (getattr(value, "__module__", "?"), getattr(value, "__qualname__", getattr(value, "__name__", "?")))
+    name = getattr(value, "__qualname__", getattr(value, "__name__", "?"))
+    return "%s.%s" % (getattr(value, "__module__", "?"), name)
 
 
 def put_attribute(target, attribute, value):

@@ -201,6 +201,19 @@ class Upgrader(object):
             getattr(value, "__module__", None) == self.module_name
         )
 
+    def other_version(self, cls, value):
+        """Whether *value* is another class of this module with *cls*'s
+        qualified name: a version of it its machinery or its class statement
+        made (see pair_first_versions, unnamed_bases)."""
+        return (
+            value is not cls
+            and is_class(value)
+            and is_class(cls)
+            and self.defined_here(value)
+            and self.defined_here(cls)
+            and qualified_name(value) == qualified_name(cls)
+        )
+
     def written_here(self, function):
         """False for code generated at run time (dataclass, namedtuple)."""
         return function.__code__.co_filename == self.path
@@ -262,7 +275,8 @@ class Upgrader(object):
         old, new = unwrapped(old), unwrapped(new)
         for old_cell, new_cell in zip(old.__closure__ or (), new.__closure__ or ()):
             first, second = cell_content(old_cell), cell_content(new_cell)
-            if first and second and first_version(cls, first[0]) and first_version(cls, self.current(second[0])):
+            stands_for = first and second and self.other_version(cls, first[0])
+            if stands_for and self.other_version(cls, self.current(second[0])):
                 self.keep(first[0], second[0], label)
 
     def settled(self, value):
@@ -400,7 +414,7 @@ class Upgrader(object):
         time, which no name of the module holds, so that nothing else would
         upgrade it (its base classes would have changed on every reload)."""
         for index, (old_base, new_base) in enumerate(zip(old.__bases__, new.__bases__)):
-            if id(new_base) not in self.tried and unnamed_version(old_base, new_base, self.defined_here):
+            if id(new_base) not in self.tried and self.other_version(old_base, new_base):
                 self.klass(old_base, new_base, "%s.__bases__[%d]" % (label, index))
 
     def class_attribute(self, old, new, label, key):
@@ -524,33 +538,9 @@ def qualified_name(cls):
     return getattr(cls, "__qualname__", cls.__name__)
 
 
-def unnamed_version(old, new, defined_here):
-    """Whether classes *old* and *new* are two versions of one class of the
-    module (*defined_here*), by their qualified names."""
-    return (
-        old is not new
-        and is_class(old)
-        and is_class(new)
-        and defined_here(old)
-        and defined_here(new)
-        and qualified_name(old) == qualified_name(new)
-    )
-
-
 def unwrapped(method):
     """The function of a staticmethod or classmethod, or *method* itself."""
     return method.__func__ if issubclass(type(method), METHOD_WRAPPERS) else method
-
-
-def first_version(cls, value):
-    """Whether *value* is another class of *cls*'s name and module (one its
-    machinery made on the way to *cls*)."""
-    return (
-        is_class(value)
-        and value is not cls
-        and qualified_name(value) == qualified_name(cls)
-        and value.__module__ == cls.__module__
-    )
 
 
 def cell_content(cell):
@@ -602,8 +592,8 @@ def tell_owner(value, cls, key):
     descriptor in its body (a field that keeps its owner) that the new class
     owns it, and the upgrade moved it to the class that stays, *cls*. What it
     does to its owner is its own: a rollback does not undo that."""
-    set_name = getattr(type(value), "__set_name__", None)
-    if CLASS_CREATION_SETS_NAMES and set_name is not None:
+    set_name = getattr(type(value), "__set_name__", None) if CLASS_CREATION_SETS_NAMES else None
+    if set_name is not None:
         set_name(value, cls, key)
 
 
