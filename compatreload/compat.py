@@ -184,8 +184,8 @@ if PY2:
     #: (mtime, size, ctime) of a stat result: 2.x has float seconds only.
     stamp_of = operator.attrgetter("st_mtime", "st_size", "st_ctime")
 
-    #: 2.x: itertools.imap (a lazy map: 2.x's map builds a list).
-    from itertools import imap
+    #: 2.x: itertools.imap and izip (lazy: 2.x's map and zip build lists).
+    from itertools import imap, izip
 
 else:
     import importlib.machinery
@@ -199,8 +199,8 @@ else:
     #: Python frame.
     stamp_of = operator.attrgetter("st_mtime_ns", "st_size", "st_ctime_ns")
 
-    #: 3.x: map itself (lazy).
-    imap = map
+    #: 3.x: map and zip themselves (lazy).
+    imap, izip = map, zip
 
     def source_loader_kind(loader):
         """3.x: PLAIN_COMPILE if *loader*, a module's ``__loader__``, is by its

@@ -21,8 +21,8 @@ import sys
 import types
 
 from .changes import read_source
-from .compat import CLASS_TYPES, IDENTIFIER, LRU_CACHE_TYPES, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of, string_types
-from .origins import module_namespace, package_of, ran_from_bytecode_alone, source_file
+from .compat import IDENTIFIER, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of
+from .origins import module_namespace, package_of, source_file
 
 #: The import statements of one file.
 #: imports: (dotted name, bound as an alias?) per ``import a.b [as z]``;
@@ -285,6 +285,11 @@ def per_file_version(cache, path, derive, unreadable):
     return value
 
 
+def cached_lines(path):
+    """What lines_of() last found of the file at *path*: (stamp, ImportLines), or None."""
+    return _lines.get(path)
+
+
 def lines_of(path):
     """The ImportLines of the file at *path* as it is now (read once per
     file version)."""
@@ -448,121 +453,12 @@ def names_taken_from(name, path, lines):
     return set(base for base, _, _ in resolve(sys.modules[name], statements_of(path, lines))[1])
 
 
-#: Types of namespace values that are neither a module nor a function or
-#: class (which name the module that defined them in ``__module__``): most of
-#: any namespace (constants, containers, builtins), skipped by their type
-#: alone; ``type(2 ** 64)`` is long on 2.x, int on 3.x.
-PLAIN_TYPES = frozenset(
-    [type(None), bool, int, type(2 ** 64), float, complex, str, type(b""), type(u""), tuple, list, dict]
-    + [set, frozenset, type(len), property, staticmethod, classmethod]
-)
-
-
-def held_modules(module_name, module):
-    """Names of the loaded modules *module*'s namespace holds, by their
-    module objects (except its own submodules, set by the import system)
-    or by functions (lru_cache wrappers too) and classes they defined: what the executed version
-    bound, whatever its file says now."""
-    held, definers = set(), set()
-    for key, value in list(module_namespace(module).items()):
-        kind = type(value)
-        if kind in PLAIN_TYPES:
-            continue
-        # compat.is_definition, inlined: most values of every namespace get here.
-        if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
-            definers.add(getattr(value, "__module__", None))
-        elif issubclass(kind, types.ModuleType):
-            name = module_namespace(value).get("__name__")
-            if sys.modules.get(name) is value and name != module_name + "." + key:
-                held.add(name)
-    definers.discard(module_name)
-    held.update(name for name in definers if is_loaded(name))
-    return held
-
-
 def dependencies(name, module, path, lines, held):
     """Names of the loaded modules *module* (loaded from *path*, whose
     ImportLines are *lines*, holding the modules *held*) depends on."""
     depends = held | resolve(module, statements_of(path, lines))[0]
     depends.discard(name)
     return depends
-
-
-class LoadedModules(object):
-    """One pass over sys.modules: what each loaded module holds, and where
-    to look for the modules that may depend on a given one.
-
-    sources: name -> source path of every loaded module that has one;
-    lines: name -> the ImportLines of that source, read once per reload;
-    held: name -> held_modules() of every loaded module;
-    holders: the reverse of held; by_tail, by_package: see SuspectsIndex;
-    aliases: key -> name, for the sys.modules keys that are another name of
-    a module loaded under its own (``sys.modules["settings"] =
-    app.settings``): they are left out of everything above, since the
-    module is there under its own name; aliases_of is the reverse."""
-
-    def __init__(self):
-        self.sources, self.held, self.aliases = {}, {}, {}
-        self.aliases_of = collections.defaultdict(list)
-        for name, module in list(sys.modules.items()):
-            if isinstance(module, types.ModuleType):
-                own_name = module_namespace(module).get("__name__")
-                if own_name != name and isinstance(own_name, string_types) and sys.modules.get(own_name) is module:
-                    self.aliases[name] = own_name
-                    self.aliases_of[own_name].append(name)
-                    continue
-                self.held[name] = held_modules(name, module)
-                path = source_file(module)
-                if path is not None:
-                    self.sources[name] = path
-        self.holders = collections.defaultdict(set)
-        for name, modules in self.held.items():
-            for module_name in modules:
-                self.holders[module_name].add(name)
-        self.lines = dict((name, lines_of(path)) for name, path in self.sources.items())
-        for name in [name for name, lines in self.lines.items() if lines is NO_LINES]:
-            if ran_from_bytecode_alone(sys.modules[name], self.sources[name]):
-                del self.sources[name], self.lines[name]
-        SUSPECTS.update(self.lines)
-        self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
-
-    def suspects(self, name):
-        """The loaded modules that may depend on module *name*: those that
-        hold its objects, and those whose import lines may bind it."""
-        found = (
-            self.by_tail.get(name.rpartition(".")[2], set())
-            | self.by_package.get(name, set())
-            | self.holders.get(name, set())
-        )
-        for alias in self.aliases_of.get(name, ()):
-            found |= self.by_tail.get(alias.rpartition(".")[2], set())
-        return found
-
-    def dependents_and_graph(self, targets, paths):
-        """The modules of *paths* (name -> source path) that depend on a
-        name in *targets*, directly or transitively, and the dependency
-        graph of those and the targets. Only suspects are parsed."""
-        graph = {}
-
-        def depends(name):
-            if name not in graph:
-                found = dependencies(name, sys.modules[name], paths[name], self.lines[name], self.held[name])
-                graph[name] = set(self.aliases.get(dependency, dependency) for dependency in found)
-                graph[name].discard(name)
-            return graph[name]
-
-        targets = [self.aliases.get(name, name) for name in targets]
-        found, pending = set(), list(targets)
-        while pending:
-            dependency = pending.pop()
-            for importer in self.suspects(dependency):
-                if importer in paths and importer not in found and dependency in depends(importer):
-                    found.add(importer)
-                    pending.append(importer)
-        chosen = found | set(name for name in targets if name in paths)
-        for name in chosen:
-            depends(name)
-        return chosen, graph
 
 
 def cycles_in_order(names, graph):

@@ -12,7 +12,8 @@ from .changes import digest_of, executed_digest, record_executed
 from .collecting import collect_discarded, lists_subclasses
 from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
-from .graph import LoadedModules, cycles_in_order, names_taken_from
+from .graph import cycles_in_order, names_taken_from
+from .loaded import INDEX, LoadedModules
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
 from .origins import (
     BUILTIN,
@@ -24,7 +25,6 @@ from .origins import (
     kind_of,
     module_namespace,
     own_compiler,
-    source_file,
 )
 from .pinning import Origin, pinned
 from .purging import check_module_name
@@ -130,11 +130,13 @@ def refusal(name, kind):
 def reexecutable(loaded, excluded):
     """name -> source path of the loaded modules a deep reload may re-execute
     (those kind_of() calls SOURCE: a .py file, which no extension has)."""
-    return dict(
-        (name, path)
-        for name, path in loaded.sources.items()
-        if name not in NEVER_REEXECUTED and name not in excluded
-    )
+    candidates = dict(loaded.sources)
+    for name in NEVER_REEXECUTED:
+        candidates.pop(name, None)
+    if excluded.names:
+        for name in [name for name in candidates if name in excluded]:
+            del candidates[name]
+    return candidates
 
 
 def plan(names, excluded):
@@ -402,7 +404,9 @@ def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_so
                 rebinder = Rebinder(replacements, transaction.assign, loaded.lines, loaded.aliases)
                 rebound = rebinder.run(rebinding_candidates(loaded, old_modules), old_modules)
                 log.debug("rebound %d bindings", len(rebound))
+                INDEX.look_again(name for name, _ in rebound)
             clock.lap("rebinding")
+    INDEX.forget(old_modules)  # their namespaces hold new objects, or are new
     for name, module in old_modules.items():
         if sys.modules.get(name) is not module:
             outlive_namespace(module, module_namespace(module))
@@ -424,4 +428,6 @@ def rebind(old, new, exclude=()):
     name = module_namespace(new).get("__name__")
     with exclusive(), import_lock():
         skip = set(key for key in sys.modules if key in excluded or sys.modules[key] is new)
-        return Rebinder([Replacement(name, old, new)], plain_assign).run(skip=skip)
+        rebound = Rebinder([Replacement(name, old, new)], plain_assign).run(skip=skip)
+        INDEX.look_again([name] + [module_name for module_name, _ in rebound])  # reloaded or rebound since the last look
+        return rebound

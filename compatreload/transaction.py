@@ -7,17 +7,26 @@ The module objects it replaces are never modified: each re-executed module
 is a new object. So restoring those three puts every loaded module's
 namespace and sys.modules back to exactly the objects they held."""
 import sys
-import types
 
 from .compat import CLASS_TYPES, assign_class, class_of
 from .errors import ReloadError
-from .origins import module_namespace
+from .origins import module_namespace, read_module_dict
 
 MISSING = object()
 
 
-def is_package(module):
-    return isinstance(module, types.ModuleType) and "__path__" in module_namespace(module)
+def package_namespaces(modules):
+    """(module, its namespace) of the packages among *modules*: module
+    objects (by their real type) whose namespace has ``__path__``."""
+    found = []
+    for module in modules:
+        try:
+            namespace = read_module_dict(module)
+        except TypeError:  # not a module by its real type
+            continue
+        if "__path__" in namespace:
+            found.append((module, namespace))
+    return found
 
 
 class Transaction(object):
@@ -33,9 +42,7 @@ class Transaction(object):
         self.imported_elsewhere = imported_elsewhere
         self.modules = dict(sys.modules)
         self.packages = dict(
-            (id(module), (module, dict(module_namespace(module))))
-            for module in self.modules.values()
-            if is_package(module)
+            (id(module), (module, dict(namespace))) for module, namespace in package_namespaces(self.modules.values())
         )
         self.assignments = []  # (namespace, key, previous value)
         self.attributes = []  # (object, attribute, previous value or MISSING)

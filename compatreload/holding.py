@@ -1,0 +1,75 @@
+"""Which loaded modules a module's namespace holds, and a memo of it.
+
+A module holds another by its module object (but a submodule under its
+own key, which the import system sets) or by a function (an lru_cache
+wrapper too) or class whose ``__module__`` names it: what the executed
+version bound, whatever its file says now. Finding them means looking at
+every value of the namespace (Held); finding the dependents of a module
+looks at every loaded namespace so, the largest cost of a deep reload of
+a module that few others import. Most namespaces hold the very same
+objects from one reload to the next, so loaded.py keeps the objects a
+namespace held when it was looked at and the Held found then, and looks
+at a namespace again only when it holds other objects, or a module
+object under another key.
+
+What the memo does not see: a ``__module__`` assigned to a function or
+class, or a ``__name__`` to a module, after a namespace holding it was
+looked at (the same object, under the same key); it is seen once that
+namespace holds anything else."""
+import sys
+import types
+
+from .compat import CLASS_TYPES, LRU_CACHE_TYPES
+from .origins import module_namespace
+
+#: Types of namespace values that are neither a module nor a function or
+#: class (which name the module that defined them in ``__module__``): most of
+#: any namespace (constants, containers, builtins), skipped by their type
+#: alone; ``type(2 ** 64)`` is long on 2.x, int on 3.x.
+PLAIN_TYPES = frozenset(
+    [type(None), bool, int, type(2 ** 64), float, complex, str, type(b""), type(u""), tuple, list, dict]
+    + [set, frozenset, type(len), property, staticmethod, classmethod]
+)
+
+
+class Held(object):
+    """What one look at a module's namespace found, before it is checked
+    against sys.modules (which may change while the namespace does not):
+    *definers*, the ``__module__`` of the functions (lru_cache wrappers
+    too) and classes it holds, its own name left out; *modules*, (name,
+    module object) of the module objects it holds under another key than
+    a submodule's own (the import system sets ``pkg.sub``); *keyed*, (key,
+    module object) of every module object it holds."""
+
+    __slots__ = ("definers", "modules", "keyed")
+
+    def __init__(self, module_name, items):
+        definers, modules, keyed = set(), [], []
+        for key, value in items:
+            kind = type(value)
+            if kind in PLAIN_TYPES:
+                continue
+            # compat.is_definition, inlined: most values of every namespace get here.
+            if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
+                definers.add(getattr(value, "__module__", None))
+            elif issubclass(kind, types.ModuleType):
+                keyed.append((key, value))
+                name = module_namespace(value).get("__name__")
+                if name != module_name + "." + key:
+                    modules.append((name, value))
+        definers.discard(module_name)
+        self.definers = definers
+        self.modules = modules
+        self.keyed = keyed  # (key, module object) of every module object: which key holds it matters
+
+    def mentioned(self):
+        """The names of every module found, loaded now or not."""
+        return self.definers.union(name for name, _ in self.modules)
+
+    def loaded(self):
+        """The names of the loaded modules among what was found."""
+        modules = sys.modules
+        held = {name for name in self.definers if modules.get(name) is not None}
+        if self.modules:
+            held.update(name for name, value in self.modules if modules.get(name) is value)
+        return held

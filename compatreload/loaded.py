@@ -1,0 +1,372 @@
+"""The loaded modules, indexed to find the dependents of a module, and
+kept between reloads: each look at sys.modules redoes only what changed.
+
+LoadedModules() is one view of every loaded module: what each holds (see
+holding.py), its source file and import lines, the keys that are another
+name of a module loaded under its own. Building it afresh means looking
+at every loaded namespace and every source file's stat, in Python, which
+is most of a deep reload of a module few others import. INDEX keeps what
+it found of each module (a Record) and finds what changed since with
+loops in C (map over operator.is_, itertools.chain): the sys.modules
+entries replaced, added or removed; the namespaces that hold another
+object, or a module object under another key; the source files whose
+stat moved. Only those are looked at again in Python.
+
+INDEX holds the namespaces it looked at and the objects they held then
+(see Record): forget() lets go of the modules a reload replaced or
+rebound and of those purge() unloads, so that it keeps no replaced
+version alive once those return; an object a namespace let go of
+otherwise stays alive until the next look. Used under locking.exclusive()
+(deep_reload, rebind and purge take it), so one thread at a time."""
+import bisect
+import collections
+import itertools
+import operator
+import os
+import sys
+import types
+
+from .compat import imap, stamp_of, string_types
+from .graph import NO_LINES, SUSPECTS, cached_lines, dependencies, lines_of
+from .holding import Held
+from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
+
+MISSING = object()
+NOTHING = frozenset()
+END = (MISSING,)  # after the items of each namespace compared: see changed_namespaces
+
+_compared = operator.attrgetter("compared")
+_module_keys = operator.attrgetter("module_keys")
+_module_values = operator.attrgetter("module_values")
+_namespace_of = operator.attrgetter("namespace")
+_size_of = operator.attrgetter("size")
+_values = operator.methodcaller("values")
+
+
+class Record(object):
+    """What was found of the module object *module*, loaded as *name*: its
+    namespace; what that held (*compared*: its values, strong references,
+    since an id alone could be reused by a later object, then END's item;
+    *module_keys*, *module_values*: the keys that held a module object,
+    which matter since a submodule's own key is left out, and those
+    objects) and the Held found; its own ``__name__`` and its source file."""
+
+    __slots__ = ("name", "module", "namespace", "compared", "size", "module_keys", "module_values", "held", "own_name", "path")
+
+    def __init__(self, name, module):
+        self.name = name
+        self.module = module
+        namespace = module_namespace(module)
+        # The C loops take dicts; another mapping (of an object that only
+        # claims to be a module) is looked at once, as it is now (a copy).
+        self.namespace = namespace if isinstance(namespace, dict) else dict(namespace)
+        items = list(self.namespace.items())
+        self.held = Held(name, items)
+        self.compared = list(imap(operator.itemgetter(1), items)) + list(END)
+        self.size = len(items)
+        self.module_keys = [key for key, _ in self.held.keyed]
+        self.module_values = [value for _, value in self.held.keyed]
+        self.own_name = self.namespace.get("__name__")
+        self.path = source_file(module)
+
+    def alias_of(self, name):
+        """The name this module is loaded under if *name* is another key of
+        it (``sys.modules["settings"] = app.settings``), else None."""
+        own = self.own_name
+        if own != name and isinstance(own, string_types) and sys.modules.get(own) is self.module:
+            return own
+        return None
+
+
+def groups_differing(now, before, sizes):
+    """Indexes of the groups (runs of *sizes* items, in order) in which the
+    lists *now* and *before* hold another object (identity)."""
+    flags = list(imap(operator.is_, now, before))
+    if all(flags):
+        return []
+    ends, total = [], 0
+    for size in sizes:
+        total += size
+        ends.append(total)
+    found, position = [], flags.index(False)
+    while True:
+        group = bisect.bisect_right(ends, position)
+        found.append(group)
+        try:
+            position = flags.index(False, ends[group])
+        except ValueError:
+            return found
+
+
+def changed_namespaces(records):
+    """The records among *records* whose namespace holds other objects, or
+    a module object under another key, than at its look: C loops over all
+    of them, Python only where one differs.
+
+    The namespaces whose size changed are set apart first, so that the
+    others line up item by item. Each namespace's items are followed by
+    END: should another thread change a size meanwhile, the lists no
+    longer line up from there, and END meeting an item marks every
+    namespace from there on as changed (looked at again for nothing, but
+    none is missed); the last are compared with a fresh object if *now*
+    came out shorter."""
+    namespaces = list(imap(_namespace_of, records))
+    sizes = list(imap(len, namespaces))
+    if sizes != list(imap(_size_of, records)):
+        changed = [record for record, size in zip(records, sizes) if size != record.size]
+        return changed + changed_namespaces([record for record, size in zip(records, sizes) if size == record.size])
+    parts = [END] * (2 * len(namespaces))
+    parts[::2] = list(imap(_values, namespaces))
+    now = list(itertools.chain.from_iterable(parts))
+    before = list(itertools.chain.from_iterable(imap(_compared, records)))
+    now.extend(itertools.repeat(object(), len(before) - len(now)))
+    differing = set(groups_differing(now, before, [size + 1 for size in sizes]))
+    keys = list(imap(_module_keys, records))
+    held_now = imap(dict.get, itertools.chain.from_iterable(imap(itertools.repeat, namespaces, imap(len, keys))), itertools.chain.from_iterable(keys))
+    modules_before = list(itertools.chain.from_iterable(imap(_module_values, records)))
+    differing.update(groups_differing(list(held_now), modules_before, list(imap(len, keys))))
+    return [records[index] for index in sorted(differing)]
+
+
+class ModulesIndex(object):
+    """What LoadedModules holds, kept up to date by update(); see above.
+
+    records: name -> Record of every sys.modules entry that is a module;
+    entries, world: sys.modules as it was at the last update (a dict, and
+    its keys and values as lists); held, sources, aliases, aliases_of,
+    holders, lines: as LoadedModules' (a value is replaced, never changed
+    in place, but holders' sets: LoadedModules shares those, as it shares
+    graph.SUSPECTS'); mentions: name -> the modules whose Held names it
+    (what they hold changes when its sys.modules entry does)."""
+
+    def __init__(self):
+        self.records, self.entries, self.world = {}, {}, None
+        # names of: renamed modules; records let go of whose entries were not
+        self.renamed, self.unlooked = set(), set()
+        self.held, self.holders, self.mentions = {}, {}, collections.defaultdict(set)
+        self.sources, self.aliases, self.aliases_of = {}, {}, {}
+        self.line_names, self.line_paths, self.line_entries, self.line_stamps, self.lines = None, None, [], [], {}
+
+    def update(self):
+        """Bring everything up to date with sys.modules and the files."""
+        items = list(sys.modules.items())
+        names = list(imap(operator.itemgetter(0), items))
+        entries = list(imap(operator.itemgetter(1), items))
+        world = self.world
+        if world is not None and names == world[0] and all(imap(operator.is_, entries, world[1])):
+            moved, gone = [], []
+        else:
+            previous = self.entries
+            moved = [name for name, entry in items if previous.get(name, MISSING) is not entry]
+            self.entries = dict(items)
+            gone = [name for name in previous if name not in self.entries]
+        self.world = (names, entries)
+        moved_names = set(moved)
+        stable = [record for record in imap(self.records.get, names) if record is not None]
+        if moved_names:
+            stable = [record for record in stable if record.name not in moved_names]
+        refresh = moved + [record.name for record in changed_namespaces(stable)]
+        refresh.extend(name for name in self.unlooked if name not in moved_names and name in self.entries)
+        self.unlooked.clear()
+        for name in gone:
+            self.drop(name)
+        for name in refresh:
+            if name in self.records:
+                self.drop(name)
+            entry = self.entries[name]
+            if isinstance(entry, types.ModuleType):
+                self.add(name, Record(name, entry))
+        if moved or gone:
+            self.follow_sys_modules(moved_names.union(gone), set(refresh))
+        self.read_lines()
+
+    def add(self, name, record):
+        self.records[name] = record
+        if record.own_name != name:
+            self.renamed.add(name)
+        self.contribute(name)
+
+    def drop(self, name):
+        self.withdraw(name)
+        self.records.pop(name, None)
+        self.renamed.discard(name)
+
+    def follow_sys_modules(self, keys, refreshed):
+        """The sys.modules *keys* now hold another entry (or none): redo
+        what depended on them, the held sets naming them and the aliases."""
+        for key in keys:
+            for name in list(self.mentions.get(key, ())):
+                if name not in refreshed:
+                    self.set_held(name, self.records[name].held.loaded())
+        for name in list(self.renamed):
+            record = self.records[name]
+            if name not in refreshed and (name in self.aliases) != (record.alias_of(name) is not None):
+                self.withdraw(name)
+                self.contribute(name)
+
+    def contribute(self, name):
+        """Add what the record of *name* holds to held, holders, sources..."""
+        record = self.records[name]
+        own = record.alias_of(name)
+        if own is not None:
+            self.aliases[name] = own
+            self.aliases_of[own] = self.aliases_of.get(own, []) + [name]
+            return
+        for mentioned in record.held.mentioned():
+            self.mentions[mentioned].add(name)
+        self.set_held(name, record.held.loaded())
+        if record.path is not None:
+            self.sources[name] = record.path
+
+    def withdraw(self, name):
+        """Take back what contribute() added for *name*."""
+        own = self.aliases.pop(name, None)
+        if own is not None:
+            others = [alias for alias in self.aliases_of[own] if alias != name]
+            if others:
+                self.aliases_of[own] = others
+            else:
+                del self.aliases_of[own]
+        record = self.records.get(name)
+        if record is not None and name in self.held:
+            for mentioned in record.held.mentioned():
+                mentioning = self.mentions[mentioned]
+                mentioning.discard(name)
+                if not mentioning:
+                    del self.mentions[mentioned]
+            self.set_held(name, None)
+        self.sources.pop(name, None)
+
+    def set_held(self, name, held):
+        """Make *held* (None: nothing, not loaded) what *name* holds, and
+        holders its reverse."""
+        before = self.held.pop(name, NOTHING)
+        if held is None:
+            held = NOTHING
+        else:
+            self.held[name] = held
+        holders = self.holders
+        for module_name in before.difference(held) if before else ():
+            holding = holders[module_name]
+            holding.discard(name)
+            if not holding:
+                del holders[module_name]
+        for module_name in held.difference(before) if before else held:
+            holding = holders.get(module_name)
+            if holding is None:
+                holders[module_name] = set([name])
+            else:
+                holding.add(name)
+
+    def read_lines(self):
+        """The ImportLines of every source (lines_of), the stats taken in one
+        C loop and compared with the last update's: only a file whose
+        stat moved is read. Modules 2.x loaded from bytecode alone drop out."""
+        names, paths = list(self.sources), list(self.sources.values())
+        try:
+            stamps = list(imap(stamp_of, imap(os.stat, paths)))
+        except OSError:  # a file is gone: one at a time
+            lines = [lines_of(path) for path in paths]
+            self.line_paths = None
+        else:
+            known = list(imap(cached_lines, paths))
+            same_files = names == self.line_names and paths == self.line_paths
+            if same_files and stamps == self.line_stamps and all(imap(operator.is_, known, self.line_entries)):
+                return
+            lines = [
+                entry[1] if entry is not None and entry[0] == stamp else lines_of(path)
+                for path, entry, stamp in zip(paths, known, stamps)
+            ]
+            self.line_names, self.line_paths, self.line_stamps = names, paths, stamps
+            self.line_entries = list(imap(cached_lines, paths))
+        self.lines = dict(zip(names, lines))
+        if NO_LINES in lines:
+            for name in [name for name, found in self.lines.items() if found is NO_LINES]:
+                if ran_from_bytecode_alone(self.records[name].module, self.sources[name]):
+                    del self.lines[name]
+        SUSPECTS.update(self.lines)
+
+    def forget(self, names):
+        """Let go of the modules *names*, replaced or unloaded (taken as new
+        sys.modules entries by the next update), and look again at their
+        packages, whose namespaces the import system changes when it loads one."""
+        names = list(names)
+        for name in names:
+            self.drop(name)
+            self.entries.pop(name, None)
+        self.world = None  # it holds the entries as they were
+        self.look_again(set(parent_and_tail(name)[0] for name in names))
+
+    def look_again(self, names):
+        """Let go of what was found of the modules *names*, whose namespaces
+        were changed in place (rebound): looked at afresh by the next update."""
+        for name in names:
+            if name in self.records:
+                self.drop(name)
+                self.unlooked.add(name)
+
+
+#: The process's ModulesIndex, used by every deep_reload (under the import lock).
+INDEX = ModulesIndex()
+
+
+class LoadedModules(object):
+    """A view of sys.modules: what each loaded module holds, and where to
+    look for the modules that may depend on a given one (INDEX brought up
+    to date, then copied).
+
+    sources: name -> source path of every loaded module that has one;
+    lines: name -> the ImportLines of that source, read once per file version;
+    held: name -> the names of the loaded modules each loaded module holds
+    (see holding.py); holders: the reverse of held; by_tail, by_package:
+    see graph.SuspectsIndex; aliases: key -> name, for the sys.modules keys
+    that are another name of a module loaded under its own
+    (``sys.modules["settings"] = app.settings``): they are left out of
+    everything above, since the module is there under its own name;
+    aliases_of is the reverse."""
+
+    def __init__(self):
+        INDEX.update()
+        self.lines = INDEX.lines
+        self.sources = dict((name, INDEX.sources[name]) for name in self.lines)
+        self.held, self.holders = dict(INDEX.held), INDEX.holders
+        self.aliases, self.aliases_of = dict(INDEX.aliases), dict(INDEX.aliases_of)
+        self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
+
+    def suspects(self, name):
+        """The loaded modules that may depend on module *name*: those that
+        hold its objects, and those whose import lines may bind it."""
+        found = (
+            self.by_tail.get(name.rpartition(".")[2], NOTHING)
+            | self.by_package.get(name, NOTHING)
+            | self.holders.get(name, NOTHING)
+        )
+        for alias in self.aliases_of.get(name, ()):
+            found |= self.by_tail.get(alias.rpartition(".")[2], NOTHING)
+        return found
+
+    def dependents_and_graph(self, targets, paths):
+        """The modules of *paths* (name -> source path) that depend on a
+        name in *targets*, directly or transitively, and the dependency
+        graph of those and the targets. Only suspects are parsed."""
+        graph = {}
+
+        def depends(name):
+            if name not in graph:
+                found = dependencies(name, sys.modules[name], paths[name], self.lines[name], self.held[name])
+                graph[name] = set(self.aliases.get(dependency, dependency) for dependency in found)
+                graph[name].discard(name)
+            return graph[name]
+
+        targets = [self.aliases.get(name, name) for name in targets]
+        found, pending = set(), list(targets)
+        while pending:
+            dependency = pending.pop()
+            for importer in self.suspects(dependency):
+                if importer in paths and importer not in found and dependency in depends(importer):
+                    found.add(importer)
+                    pending.append(importer)
+        chosen = found | set(name for name in targets if name in paths)
+        for name in chosen:
+            depends(name)
+        return chosen, graph
