@@ -6,6 +6,7 @@ import gc
 import importlib
 import os
 import sys
+import types
 import weakref
 
 from compatreload import deep_reload, purge, rebind, reload
@@ -162,3 +163,23 @@ def test_a_key_removed_from_sys_modules_is_not_put_back_by_a_reload(workspace):
     finally:
         for key in ("alias_one", "alias_two"):
             sys.modules.pop(key, None)
+
+
+def test_the_index_keeps_no_object_a_reload_rebound_alive(workspace):
+    """A module a reload does not re-execute (made at run time, so no
+    source) but rebinds: the index lets go of what it held before."""
+    workspace.add("pure")
+    import pure.a
+
+    holder = types.ModuleType("runtime_holder")
+    holder.handler = pure.a.value
+    sys.modules["runtime_holder"] = holder
+    try:
+        function = weakref.ref(pure.a.value)
+        del pure.a
+        assert deep_reload("pure.a") == ["pure.a"]
+        assert holder.handler is sys.modules["pure.a"].value  # rebound
+        gc.collect()
+        assert function() is None
+    finally:
+        del sys.modules["runtime_holder"]
