@@ -20,7 +20,7 @@ import sys
 import time
 import types
 
-from .compat import imap, stamp_of, string_types
+from .compat import change_in_stamp, change_of, imap, stamp_of, string_types
 from .locking import ForkSafeRLock, fork_waits_for
 from .origins import loaded_from_bytecode, module_namespace, source_file
 
@@ -84,19 +84,21 @@ def record_executed(name, module, path, stat, data):
 
 class Snapshot(object):
     """A check that found nothing changed: the names checked, their module
-    objects, and the path and stamp of each recorded one. The next check
-    of the same names is then C-level loops (map, list comparison) while
-    the same objects are loaded and every stamp is the same; anything
-    else takes the per-module path. Holds the module objects until the
-    next check or reload (forget_snapshot() drops it)."""
+    objects, and the path of each recorded one and what compat.change_of()
+    gives of its stamp (POSIX: the change time, which moves with anything
+    that moves the stamp). The next check of the same names is then C-level
+    loops (map, list comparison) while the same objects are loaded and
+    every file's change is the same; anything else takes the per-module
+    path. Holds the module objects until the next check or reload
+    (forget_snapshot() drops it)."""
 
-    __slots__ = ("names", "modules", "paths", "stamps")
+    __slots__ = ("names", "modules", "paths", "changes")
 
     def __init__(self, names, modules, records):
         self.names = names
         self.modules = modules
         self.paths = [record.path for record in records]
-        self.stamps = [record.stamp for record in records]
+        self.changes = [change_in_stamp(record.stamp) for record in records]
 
     def unchanged(self, names):
         if names != self.names:
@@ -104,7 +106,7 @@ class Snapshot(object):
         if not all(imap(operator.is_, imap(sys.modules.get, names), self.modules)):
             return False
         try:
-            return all(imap(operator.eq, imap(stamp_of, imap(os.stat, self.paths)), self.stamps))
+            return all(imap(operator.eq, imap(change_of, imap(os.stat, self.paths)), self.changes))
         except OSError:  # a file is gone: the per-module path reports it
             return False
 

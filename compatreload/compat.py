@@ -183,9 +183,10 @@ if PY2:
 
     #: (mtime, size, ctime) of a stat result: 2.x has float seconds only.
     stamp_of = operator.attrgetter("st_mtime", "st_size", "st_ctime")
+    change_time_of = operator.attrgetter("st_ctime")
 
-    #: 2.x: itertools.imap and izip (lazy: 2.x's map and zip build lists).
-    from itertools import imap, izip
+    #: 2.x: itertools.imap (a lazy map: 2.x's map builds a list).
+    from itertools import imap
 
 else:
     import importlib.machinery
@@ -198,9 +199,10 @@ else:
     #: (3.3+); an attrgetter, so that map() applies it to many without a
     #: Python frame.
     stamp_of = operator.attrgetter("st_mtime_ns", "st_size", "st_ctime_ns")
+    change_time_of = operator.attrgetter("st_ctime_ns")
 
-    #: 3.x: map and zip themselves (lazy).
-    imap, izip = map, zip
+    #: 3.x: map itself (lazy).
+    imap = map
 
     def source_loader_kind(loader):
         """3.x: PLAIN_COMPILE if *loader*, a module's ``__loader__``, is by its
@@ -221,6 +223,19 @@ else:
         plain = importlib.util.cache_from_source(source, optimization="")
         return [plain] + [plain[: -len(".pyc")] + ".opt-%d.pyc" % level for level in (1, 2)]
 
+
+#: Whether a file's st_ctime is the time of its last change: on POSIX a
+#: write, a rename over it, a chmod or a utime sets it to now and nothing
+#: sets it back (cp -p and rsync set mtime back, not ctime); on Windows it
+#: is the creation time.
+CTIME_IS_CHANGE_TIME = os.name != "nt"
+
+#: What a check that expects nothing changed compares of a stat: POSIX, the
+#: change time alone (one number: half the cost of the whole stamp over
+#: thousands of files); Windows, the whole stamp_of(). change_in_stamp takes
+#: the same out of a stamp_of() tuple.
+change_of = change_time_of if CTIME_IS_CHANGE_TIME else stamp_of
+change_in_stamp = operator.itemgetter(2) if CTIME_IS_CHANGE_TIME else tuple
 
 #: The key under which outlive_namespace() stores a module in its namespace.
 KEEPALIVE_KEY = "__compatreload_module__"

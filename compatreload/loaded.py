@@ -26,7 +26,7 @@ import os
 import sys
 import types
 
-from .compat import imap, stamp_of, string_types
+from .compat import change_in_stamp, change_of, imap, string_types
 from .graph import NO_LINES, SUSPECTS, cached_lines, dependencies, lines_of
 from .holding import Held
 from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
@@ -145,7 +145,7 @@ class ModulesIndex(object):
         self.renamed, self.unlooked = set(), set()
         self.held, self.holders, self.mentions = {}, {}, collections.defaultdict(set)
         self.sources, self.aliases, self.aliases_of = {}, {}, {}
-        self.line_names, self.line_paths, self.line_entries, self.line_stamps, self.lines = None, None, [], [], {}
+        self.line_names, self.line_paths, self.line_entries, self.line_changes, self.lines = None, None, [], [], {}
 
     def update(self):
         """Bring everything up to date with sys.modules and the files."""
@@ -260,24 +260,25 @@ class ModulesIndex(object):
 
     def read_lines(self):
         """The ImportLines of every source (lines_of), the stats taken in one
-        C loop and compared with the last update's: only a file whose
-        stat moved is read. Modules 2.x loaded from bytecode alone drop out."""
+        C loop and compared with the last update's (compat.change_of: POSIX,
+        the change time): only a file that changed is read again. Modules
+        2.x loaded from bytecode alone drop out."""
         names, paths = list(self.sources), list(self.sources.values())
         try:
-            stamps = list(imap(stamp_of, imap(os.stat, paths)))
+            changes = list(imap(change_of, imap(os.stat, paths)))
         except OSError:  # a file is gone: one at a time
             lines = [lines_of(path) for path in paths]
             self.line_paths = None
         else:
             known = list(imap(cached_lines, paths))
             same_files = names == self.line_names and paths == self.line_paths
-            if same_files and stamps == self.line_stamps and all(imap(operator.is_, known, self.line_entries)):
+            if same_files and changes == self.line_changes and all(imap(operator.is_, known, self.line_entries)):
                 return
             lines = [
-                entry[1] if entry is not None and entry[0] == stamp else lines_of(path)
-                for path, entry, stamp in zip(paths, known, stamps)
+                entry[1] if entry is not None and change_in_stamp(entry[0]) == change else lines_of(path)
+                for path, entry, change in zip(paths, known, changes)
             ]
-            self.line_names, self.line_paths, self.line_stamps = names, paths, stamps
+            self.line_names, self.line_paths, self.line_changes = names, paths, changes
             self.line_entries = list(imap(cached_lines, paths))
         self.lines = dict(zip(names, lines))
         if NO_LINES in lines:
