@@ -456,7 +456,8 @@ def names_taken_from(name, path, lines):
 def dependencies(name, module, path, lines, held):
     """Names of the loaded modules *module* (loaded from *path*, whose
     ImportLines are *lines*, holding the modules *held*) depends on."""
-    depends = held | resolve(module, statements_of(path, lines))[0]
+    depends = resolve(module, statements_of(path, lines))[0]  # a new set
+    depends.update(held)
     depends.discard(name)
     return depends
 

@@ -4,11 +4,11 @@ A module holds another by its module object (but a submodule under its
 own key, which the import system sets) or by a function (an lru_cache
 wrapper too) or class whose ``__module__`` names it: what the executed
 version bound, whatever its file says now. Finding them means looking at
-every value of the namespace (Held); finding the dependents of a module
+every value of the namespace (look_at); finding the dependents of a module
 looks at every loaded namespace so, the largest cost of a deep reload of
 a module that few others import. Most namespaces hold the very same
 objects from one reload to the next, so loaded.py keeps the objects a
-namespace held when it was looked at and the Held found then, and looks
+namespace held when it was looked at and what look_at found then, and looks
 at a namespace again only when it holds other objects, or a module
 object under another key.
 
@@ -32,44 +32,53 @@ PLAIN_TYPES = frozenset(
 )
 
 
-class Held(object):
-    """What one look at a module's namespace found, before it is checked
-    against sys.modules (which may change while the namespace does not):
-    *definers*, the ``__module__`` of the functions (lru_cache wrappers
-    too) and classes it holds, its own name left out; *modules*, (name,
-    module object) of the module objects it holds under another key than
-    a submodule's own (the import system sets ``pkg.sub``); *keyed*, (key,
-    module object) of every module object it holds."""
+#: What holds nothing (shared: most lookups find one of these).
+NOTHING = frozenset()
+NONE = ()
 
-    __slots__ = ("definers", "modules", "keyed")
 
-    def __init__(self, module_name, items):
-        definers, modules, keyed = set(), [], []
-        for key, value in items:
-            kind = type(value)
-            if kind in PLAIN_TYPES:
-                continue
-            # compat.is_definition, inlined: most values of every namespace get here.
-            if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
-                definers.add(getattr(value, "__module__", None))
-            elif issubclass(kind, types.ModuleType):
-                keyed.append((key, value))
-                name = module_namespace(value).get("__name__")
-                if name != module_name + "." + key:
-                    modules.append((name, value))
-        definers.discard(module_name)
-        self.definers = definers
-        self.modules = modules
-        self.keyed = keyed  # (key, module object) of every module object: which key holds it matters
+def look_at(module_name, items):
+    """What a namespace of module *module_name* whose (key, value) pairs are
+    *items* holds, before it is checked against sys.modules (which may
+    change while the namespace does not), as tuples (few objects for the
+    garbage collector to follow, kept per module between reloads):
 
-    def mentioned(self):
-        """The names of every module found, loaded now or not."""
-        return self.definers.union(name for name, _ in self.modules)
+    definers: the ``__module__`` of the functions (lru_cache wrappers too)
+    and classes it holds, its own name left out; modules: (name, module
+    object) of the module objects it holds under another key than a
+    submodule's own (the import system sets ``pkg.sub``); module_keys,
+    module_values: the keys of every module object it holds, and those
+    objects (which key holds one matters)."""
+    definers, modules, module_keys, module_values = set(), [], [], []
+    for key, value in items:
+        kind = type(value)
+        if kind in PLAIN_TYPES:
+            continue
+        # compat.is_definition, inlined: most values of every namespace get here.
+        if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
+            definers.add(getattr(value, "__module__", None))
+        elif issubclass(kind, types.ModuleType):
+            module_keys.append(key)
+            module_values.append(value)
+            name = module_namespace(value).get("__name__")
+            if name != module_name + "." + key:
+                modules.append((name, value))
+    definers.discard(module_name)
+    return (
+        tuple(definers) or NONE,
+        tuple(modules) or NONE,
+        tuple(module_keys) or NONE,
+        tuple(module_values) or NONE,
+    )
 
-    def loaded(self):
-        """The names of the loaded modules among what was found."""
-        modules = sys.modules
-        held = {name for name in self.definers if modules.get(name) is not None}
-        if self.modules:
-            held.update(name for name, value in self.modules if modules.get(name) is value)
-        return held
+
+def loaded_held(definers, modules):
+    """The names of the loaded modules among what look_at() found."""
+    if not definers and not modules:
+        return NOTHING
+    loaded = sys.modules
+    held = set([name for name in definers if loaded.get(name) is not None])
+    for name, value in modules:
+        if loaded.get(name) is value:
+            held.add(name)
+    return held

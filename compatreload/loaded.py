@@ -28,13 +28,13 @@ import types
 
 from .compat import change_in_stamp, change_of, imap, string_types
 from .graph import NO_LINES, SUSPECTS, cached_lines, dependencies, lines_of
-from .holding import Held
+from .holding import NOTHING, look_at, loaded_held
 from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
 
 MISSING = object()
-NOTHING = frozenset()
 END = (MISSING,)  # after the items of each namespace compared: see changed_namespaces
 
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 _compared = operator.attrgetter("compared")
 _module_keys = operator.attrgetter("module_keys")
 _module_values = operator.attrgetter("module_values")
@@ -49,9 +49,13 @@ class Record(object):
     since an id alone could be reused by a later object, then END's item;
     *module_keys*, *module_values*: the keys that held a module object,
     which matter since a submodule's own key is left out, and those
-    objects) and the Held found; its own ``__name__`` and its source file."""
+    objects), and what look_at() found (*definers*, *modules*); its own
+    ``__name__`` and its source file."""
 
-    __slots__ = ("name", "module", "namespace", "compared", "size", "module_keys", "module_values", "held", "own_name", "path")
+    __slots__ = (
+        "name", "module", "namespace", "compared", "size", "definers", "modules", "module_keys", "module_values",
+        "own_name", "path",
+    )
 
     def __init__(self, name, module):
         self.name = name
@@ -61,13 +65,20 @@ class Record(object):
         # claims to be a module) is looked at once, as it is now (a copy).
         self.namespace = namespace if isinstance(namespace, dict) else dict(namespace)
         items = list(self.namespace.items())
-        self.held = Held(name, items)
-        self.compared = list(imap(operator.itemgetter(1), items)) + list(END)
+        self.definers, self.modules, self.module_keys, self.module_values = look_at(name, items)
+        self.compared = list(imap(_second, items))
+        self.compared.append(MISSING)
         self.size = len(items)
-        self.module_keys = [key for key, _ in self.held.keyed]
-        self.module_values = [value for _, value in self.held.keyed]
         self.own_name = self.namespace.get("__name__")
         self.path = source_file(module)
+
+    def held(self):
+        """The names of the loaded modules it holds (holding.loaded_held)."""
+        return loaded_held(self.definers, self.modules)
+
+    def mentioned(self):
+        """The names of the modules it holds, loaded now or not."""
+        return itertools.chain(self.definers, imap(_first, self.modules))
 
     def alias_of(self, name):
         """The name this module is loaded under if *name* is another key of
@@ -141,8 +152,9 @@ class ModulesIndex(object):
 
     def __init__(self):
         self.records, self.entries, self.world = {}, {}, None
-        # names of: renamed modules; records let go of whose entries were not
-        self.renamed, self.unlooked = set(), set()
+        # names of: renamed modules; records let go of whose entries were not;
+        # entries let go of (whatever sys.modules holds there now)
+        self.renamed, self.unlooked, self.forgotten = set(), set(), set()
         self.held, self.holders, self.mentions = {}, {}, collections.defaultdict(set)
         self.sources, self.aliases, self.aliases_of = {}, {}, {}
         self.line_names, self.line_paths, self.line_entries, self.line_changes, self.lines = None, None, [], [], {}
@@ -176,8 +188,10 @@ class ModulesIndex(object):
             entry = self.entries[name]
             if isinstance(entry, types.ModuleType):
                 self.add(name, Record(name, entry))
-        if moved or gone:
-            self.follow_sys_modules(moved_names.union(gone), set(refresh))
+        keys = moved_names.union(gone, self.forgotten)
+        self.forgotten.clear()
+        if keys:
+            self.follow_sys_modules(keys, set(refresh))
         self.read_lines()
 
     def add(self, name, record):
@@ -197,7 +211,7 @@ class ModulesIndex(object):
         for key in keys:
             for name in list(self.mentions.get(key, ())):
                 if name not in refreshed:
-                    self.set_held(name, self.records[name].held.loaded())
+                    self.set_held(name, self.records[name].held())
         for name in list(self.renamed):
             record = self.records[name]
             if name not in refreshed and (name in self.aliases) != (record.alias_of(name) is not None):
@@ -212,9 +226,9 @@ class ModulesIndex(object):
             self.aliases[name] = own
             self.aliases_of[own] = self.aliases_of.get(own, []) + [name]
             return
-        for mentioned in record.held.mentioned():
+        for mentioned in record.mentioned():
             self.mentions[mentioned].add(name)
-        self.set_held(name, record.held.loaded())
+        self.set_held(name, record.held())
         if record.path is not None:
             self.sources[name] = record.path
 
@@ -229,7 +243,7 @@ class ModulesIndex(object):
                 del self.aliases_of[own]
         record = self.records.get(name)
         if record is not None and name in self.held:
-            for mentioned in record.held.mentioned():
+            for mentioned in record.mentioned():
                 mentioning = self.mentions[mentioned]
                 mentioning.discard(name)
                 if not mentioning:
@@ -295,6 +309,7 @@ class ModulesIndex(object):
         for name in names:
             self.drop(name)
             self.entries.pop(name, None)
+        self.forgotten.update(names)  # what depends on their entries is redone
         self.world = None  # it holds the entries as they were
         self.look_again(set(parent_and_tail(name)[0] for name in names))
 

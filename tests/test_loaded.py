@@ -183,3 +183,115 @@ def test_the_index_keeps_no_object_a_reload_rebound_alive(workspace):
         assert function() is None
     finally:
         del sys.modules["runtime_holder"]
+
+
+def index_view(index):
+    """What LoadedModules is made of, from *index* brought up to date, in
+    a form two indexes can be compared by."""
+    index.update()
+    return {
+        "held": dict((name, sorted(held)) for name, held in index.held.items()),
+        "holders": dict((name, sorted(names)) for name, names in index.holders.items() if names),
+        "sources": dict(index.sources),
+        "lines": sorted(index.lines),
+        "aliases": dict(index.aliases),
+        "aliases_of": dict((name, sorted(keys)) for name, keys in index.aliases_of.items()),
+    }
+
+
+FIXTURE_MODULES = [
+    "pure", "pure.a", "pure.b", "pure.c", "pure.base", "pure.left", "pure.right", "pure.top", "pure.unrelated",
+    "circular", "circular.ping", "circular.pong", "circular.tick", "circular.tock", "circular.user",
+]
+
+
+def random_change(rng, workspace):
+    """One change a running program (or a reload) makes to what is loaded."""
+    loaded = [name for name in FIXTURE_MODULES if name in sys.modules]
+    namespace = vars(sys.modules[rng.choice(loaded)])
+    kind = rng.randrange(9)
+    if kind == 0:  # hand a module another module's function, class or module object
+        source = vars(sys.modules[rng.choice(loaded)])
+        value = rng.choice([value for key, value in source.items() if not key.startswith("__")] or [None])
+        namespace[rng.choice(["plugin", "plugin", "plugin", "handler", "extra_%d" % rng.randrange(3)])] = value
+    elif kind == 1:  # let go of a name
+        keys = [key for key in namespace if not key.startswith("__")]
+        if keys:
+            del namespace[rng.choice(keys)]
+    elif kind == 2:  # a module object moved to another key
+        keys = [key for key, value in namespace.items() if isinstance(value, types.ModuleType)]
+        if keys:
+            namespace["moved_%d" % rng.randrange(3)] = namespace.pop(rng.choice(keys))
+    elif kind == 8:  # the last key renamed: the same values in the same order (3.6+)
+        key = list(namespace)[-1]
+        if not key.startswith("__"):
+            namespace["renamed_%d" % rng.randrange(3)] = namespace.pop(key)
+    elif kind == 3:  # a real reload: the changes above may make it fail, and roll back
+        attempt(deep_reload, rng.choice(loaded), rebind=rng.random() < 0.8)
+    elif kind == 4:  # removed from sys.modules by hand, then imported again or not
+        name = rng.choice([name for name in loaded if "." in name])
+        del sys.modules[name]
+        if rng.random() < 0.5:
+            attempt(importlib.import_module, name)
+    elif kind == 5:  # another key for a module, or one less
+        if "alias_key" in sys.modules and rng.random() < 0.5:
+            del sys.modules["alias_key"]
+        else:
+            sys.modules["alias_key"] = sys.modules[rng.choice(loaded)]
+    elif kind == 6:  # purged, then imported again
+        name = rng.choice(loaded)
+        purge(name)
+        attempt(importlib.import_module, name)
+    else:  # imported: whatever is not loaded now
+        for name in FIXTURE_MODULES:
+            attempt(importlib.import_module, name)
+
+
+def attempt(function, *arguments, **options):
+    """Call it; a program that robbed its modules of names may fail to
+    import or reload them (a reload that fails rolls back)."""
+    try:
+        function(*arguments, **options)
+    except Exception:
+        pass
+
+
+def plan_from_a_fresh_look(target):
+    """What deep_reload(target, dry_run=True) gives when it looks at every
+    loaded module afresh, as it did before the index was kept."""
+    from compatreload import loaded
+
+    kept = loaded.INDEX
+    loaded.INDEX = loaded.ModulesIndex()
+    try:
+        return deep_reload(target, dry_run=True)
+    finally:
+        loaded.INDEX = kept
+
+
+def test_the_index_agrees_with_a_fresh_look_after_random_changes(workspace):
+    """The invariant of loaded.py: after any sequence of changes (namespaces
+    given, robbed of or moving objects, real reloads with and without
+    rebinding, sys.modules entries removed, re-imported, aliased, purged),
+    the index kept between reloads holds what a fresh look finds, and so
+    gives every reload the same plan."""
+    import random
+
+    from compatreload.loaded import ModulesIndex
+
+    workspace.add("pure")
+    workspace.add("circular")
+    for name in FIXTURE_MODULES:
+        vars(importlib.import_module(name))["plugin"] = None  # a key given other objects
+    sys.modules["alias_key"] = sys.modules["pure.b"]
+    rng = random.Random(20261201)
+    try:
+        for step in range(200):
+            for _ in range(rng.randint(1, 3)):  # several namespaces changed between two looks
+                random_change(rng, workspace)
+            kept, fresh = index_view(INDEX), index_view(ModulesIndex())
+            assert kept == fresh, "after step %d" % step
+            target = rng.choice([name for name in FIXTURE_MODULES if name in sys.modules])
+            assert deep_reload(target, dry_run=True) == plan_from_a_fresh_look(target), "after step %d" % step
+    finally:
+        sys.modules.pop("alias_key", None)
