@@ -37,9 +37,9 @@ NOTHING = frozenset()
 NONE = ()
 
 
-def look_at(module_name, items):
-    """What a namespace of module *module_name* whose (key, value) pairs are
-    *items* holds, before it is checked against sys.modules (which may
+def look_at(module_name, keys, values):
+    """What a namespace of module *module_name* holding *values* under *keys*
+    (two lists in the same order) holds, before it is checked against sys.modules (which may
     change while the namespace does not), as tuples (few objects for the
     garbage collector to follow, kept per module between reloads):
 
@@ -50,7 +50,7 @@ def look_at(module_name, items):
     module_values: the keys of every module object it holds, and those
     objects (which key holds one matters)."""
     definers, modules, module_keys, module_values = set(), [], [], []
-    for key, value in items:
+    for key, value in zip(keys, values):
         kind = type(value)
         if kind in PLAIN_TYPES:
             continue

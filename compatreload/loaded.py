@@ -34,7 +34,7 @@ from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone,
 MISSING = object()
 END = (MISSING,)  # after the items of each namespace compared: see changed_namespaces
 
-_first, _second = operator.itemgetter(0), operator.itemgetter(1)
+_first = operator.itemgetter(0)
 _compared = operator.attrgetter("compared")
 _module_keys = operator.attrgetter("module_keys")
 _module_values = operator.attrgetter("module_values")
@@ -64,11 +64,11 @@ class Record(object):
         # The C loops take dicts; another mapping (of an object that only
         # claims to be a module) is looked at once, as it is now (a copy).
         self.namespace = namespace if isinstance(namespace, dict) else dict(namespace)
-        items = list(self.namespace.items())
-        self.definers, self.modules, self.module_keys, self.module_values = look_at(name, items)
-        self.compared = list(imap(_second, items))
-        self.compared.append(MISSING)
-        self.size = len(items)
+        keys, values = keys_and_values(self.namespace)
+        self.definers, self.modules, self.module_keys, self.module_values = look_at(name, keys, values)
+        self.size = len(values)
+        values.append(MISSING)  # END's item
+        self.compared = values
         self.own_name = self.namespace.get("__name__")
         self.path = source_file(module)
 
@@ -87,6 +87,14 @@ class Record(object):
         if own != name and isinstance(own, string_types) and sys.modules.get(own) is self.module:
             return own
         return None
+
+
+def keys_and_values(namespace):
+    """The keys and the values of *namespace* as two lists in the same order
+    (cheaper than its items: no pair is made), taken again should another
+    thread change its keys meanwhile."""
+    keys, values = list(namespace), list(namespace.values())
+    return (keys, values) if list(namespace) == keys else keys_and_values(namespace)
 
 
 def groups_differing(now, before, sizes):
