@@ -366,16 +366,19 @@ def statements_of(path, lines=None):
 
 def read_import_lines(names):
     """Read and cache now the import lines of every loaded module's source,
-    and the import statements of the modules *names*: the work the first
-    deep_reload in a process would do. A Watcher does it for the modules
-    it watches when it is made, so that the first reload a server runs is
-    as fast as the next."""
+    and the import statements of the modules *names* and of those that may
+    import one of them (see may_import: the suspects a reload of one looks
+    at first): the work the first deep_reload in a process would do. A
+    Watcher does it for the modules it watches when it is made, so that
+    the first reload a server runs reads no file but the ones it runs."""
+    tails = frozenset(name.rpartition(".")[2] for name in names)
+    packages = frozenset(names)
     for name, module in list(sys.modules.items()):
         path = source_file(module) if isinstance(module, types.ModuleType) else None
         if path is not None:
-            lines_of(path)
-            if name in names:
-                statements_of(path)
+            lines = lines_of(path)
+            if name in names or may_import(name, lines.tokens, tails, packages):
+                statements_of(path, lines)
 
 
 def own_names(path):
