@@ -1,4 +1,4 @@
-"""Which loaded modules a module's namespace holds, and a memo of it.
+"""Which loaded modules a module's namespace holds.
 
 A module holds another by its module object (but a submodule under its
 own key, which the import system sets) or by a function (an lru_cache
@@ -12,10 +12,10 @@ namespace held when it was looked at and what look_at found then, and looks
 at a namespace again only when it holds other objects, or a module
 object under another key.
 
-What the memo does not see: a ``__module__`` assigned to a function or
-class, or a ``__name__`` to a module, after a namespace holding it was
-looked at (the same object, under the same key); it is seen once that
-namespace holds anything else."""
+What loaded.py's index does not see so: a ``__module__`` assigned to a
+function or class, or a ``__name__`` to a module, after a namespace holding
+it was looked at (the same object, under the same key); it is seen once
+that namespace holds anything else."""
 import sys
 import types
 
@@ -34,14 +34,14 @@ PLAIN_TYPES = frozenset(
 
 #: What holds nothing (shared: most lookups find one of these).
 NOTHING = frozenset()
-NONE = ()
 
 
 def look_at(module_name, keys, values):
     """What a namespace of module *module_name* holding *values* under *keys*
-    (two lists in the same order) holds, before it is checked against sys.modules (which may
-    change while the namespace does not), as tuples (few objects for the
-    garbage collector to follow, kept per module between reloads):
+    (two lists in the same order) holds, before it is checked against
+    sys.modules (which may change while the namespace does not), as tuples
+    (few objects for the garbage collector to follow, kept per module
+    between reloads):
 
     definers: the ``__module__`` of the functions (lru_cache wrappers too)
     and classes it holds, its own name left out; modules: (name, module
@@ -50,7 +50,7 @@ def look_at(module_name, keys, values):
     module_values: the keys of every module object it holds, and those
     objects (which key holds one matters)."""
     definers, modules, module_keys, module_values = set(), [], [], []
-    for key, value in zip(keys, values):
+    for position, value in enumerate(values):  # the key is looked up for a module only
         kind = type(value)
         if kind in PLAIN_TYPES:
             continue
@@ -58,18 +58,14 @@ def look_at(module_name, keys, values):
         if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
             definers.add(getattr(value, "__module__", None))
         elif issubclass(kind, types.ModuleType):
+            key = keys[position]
             module_keys.append(key)
             module_values.append(value)
             name = module_namespace(value).get("__name__")
             if name != module_name + "." + key:
                 modules.append((name, value))
     definers.discard(module_name)
-    return (
-        tuple(definers) or NONE,
-        tuple(modules) or NONE,
-        tuple(module_keys) or NONE,
-        tuple(module_values) or NONE,
-    )
+    return tuple(definers), tuple(modules), tuple(module_keys), tuple(module_values)
 
 
 def loaded_held(definers, modules):

@@ -41,7 +41,6 @@ _module_keys = operator.attrgetter("module_keys")
 _module_values = operator.attrgetter("module_values")
 _namespace_of = operator.attrgetter("namespace")
 _size_of = operator.attrgetter("size")
-_values = operator.methodcaller("values")
 
 
 class Record(object):
@@ -136,7 +135,7 @@ def changed_namespaces(records):
         changed = [record for record, size in zip(records, sizes) if size != record.size]
         return changed + changed_namespaces([record for record, size in zip(records, sizes) if size == record.size])
     parts = [END] * (2 * len(namespaces))
-    parts[::2] = list(imap(_values, namespaces))
+    parts[::2] = list(imap(dict.values, namespaces))
     now = list(itertools.chain.from_iterable(parts))
     before = list(itertools.chain.from_iterable(imap(_compared, records)))
     now.extend(itertools.repeat(object(), len(before) - len(now)))
@@ -156,8 +155,9 @@ class ModulesIndex(object):
     its keys and values as lists); held, sources, aliases, aliases_of,
     holders, lines: as LoadedModules' (a value is replaced, never changed
     in place, but holders' sets: LoadedModules shares those, as it shares
-    graph.SUSPECTS'); mentions: name -> the modules whose Held names it
-    (what they hold changes when its sys.modules entry does)."""
+    graph.SUSPECTS'); line_sources: name -> path of the modules in lines;
+    mentions: name -> the modules whose record names it among what it
+    holds (which changes when its sys.modules entry does)."""
 
     def __init__(self):
         self.records, self.entries, self.world = {}, {}, None
@@ -166,7 +166,8 @@ class ModulesIndex(object):
         self.renamed, self.unlooked, self.forgotten = set(), set(), set()
         self.held, self.holders, self.mentions = {}, {}, collections.defaultdict(set)
         self.sources, self.aliases, self.aliases_of = {}, {}, {}
-        self.line_names, self.line_paths, self.line_entries, self.line_changes, self.lines = None, None, [], [], {}
+        self.line_names, self.line_paths, self.line_entries, self.line_changes = None, None, [], []
+        self.lines, self.line_sources = {}, {}
 
     def update(self):
         """Bring everything up to date with sys.modules and the files."""
@@ -303,11 +304,11 @@ class ModulesIndex(object):
             ]
             self.line_names, self.line_paths, self.line_changes = names, paths, changes
             self.line_entries = list(imap(cached_lines, paths))
-        self.lines = dict(zip(names, lines))
+        self.lines, self.line_sources = dict(zip(names, lines)), dict(zip(names, paths))
         if NO_LINES in lines:
             for name in [name for name, found in self.lines.items() if found is NO_LINES]:
                 if ran_from_bytecode_alone(self.records[name].module, self.sources[name]):
-                    del self.lines[name]
+                    del self.lines[name], self.line_sources[name]
         SUSPECTS.update(self.lines)
 
     def forget(self, names):
@@ -346,8 +347,9 @@ def bring_up_to_date():
 
 class LoadedModules(object):
     """A view of sys.modules: what each loaded module holds, and where to
-    look for the modules that may depend on a given one (INDEX brought up
-    to date, then copied).
+    look for the modules that may depend on a given one: INDEX brought up
+    to date, its dicts copied where it changes them in place, shared where
+    it replaces them (lines, sources) or as SUSPECTS' are (holders).
 
     sources: name -> source path of every loaded module that has one;
     lines: name -> the ImportLines of that source, read once per file version;
@@ -361,8 +363,7 @@ class LoadedModules(object):
 
     def __init__(self):
         INDEX.update()
-        self.lines = INDEX.lines
-        self.sources = dict((name, INDEX.sources[name]) for name in self.lines)
+        self.lines, self.sources = INDEX.lines, INDEX.line_sources
         self.held, self.holders = dict(INDEX.held), INDEX.holders
         self.aliases, self.aliases_of = dict(INDEX.aliases), dict(INDEX.aliases_of)
         self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
