@@ -131,9 +131,9 @@ def markdown(reloads, changes, memory_result):
         "measured in the same run. Floor: a bare reload loop over the same modules in the same order, in a "
         "process that never imported compatreload (median of 3 loops per process). All runs with "
         "PYTHONDONTWRITEBYTECODE=1. First call: the first deep_reload in a fresh process, which reads the import "
-        "lines of every loaded source and builds the loaded-modules index (a Watcher does both as it is made "
-        "and started, so a server's first reload is a steady one). Steady: the median of the 3 calls after it, "
-        "as in a long-running server. Phases (ms): "
+        "lines of every loaded source and builds the loaded-modules index (a Watcher reads the lines when it is "
+        "made; the first reload builds the index). Steady: the median of the 3 calls after it, as in a "
+        "long-running server. Phases (ms): "
         "graph / executing / rebinding / bookkeeping." % interpreter,
         "", "## deep_reload", "",
         "| shape | modules | target | re-executed | floor | first call | ratio | phases, first | steady | ratio | phases, steady | stale refs left | loaded namespace entries |",

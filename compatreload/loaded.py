@@ -29,7 +29,6 @@ import types
 from .compat import change_in_stamp, change_of, imap, string_types
 from .graph import NO_LINES, SUSPECTS, cached_lines, dependencies, lines_of
 from .holding import NOTHING, look_at, loaded_held
-from .locking import exclusive, import_lock
 from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
 
 MISSING = object()
@@ -334,15 +333,6 @@ class ModulesIndex(object):
 
 #: The process's ModulesIndex, used by every deep_reload (under exclusive()).
 INDEX = ModulesIndex()
-
-
-def bring_up_to_date():
-    """Bring INDEX up to date now, under the locks a deep_reload plans
-    under: what the first deep_reload in a process would do first. A
-    Watcher's thread does it as it starts, so that the first reload a
-    server runs is as fast as the next."""
-    with exclusive(), import_lock():
-        INDEX.update()
 
 
 class LoadedModules(object):

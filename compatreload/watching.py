@@ -22,7 +22,6 @@ from .changes import changed_sources, recorded_paths
 from .errors import ReloadError, SourceChangedError
 from .events import FileEvents, chosen_backend
 from .graph import read_import_lines
-from .loaded import bring_up_to_date
 from .origins import source_file
 from .reloading import Prefixes, deep_reload
 
@@ -241,7 +240,6 @@ class Watcher(object):
         # quiet to say the writes are over.
         try:
             due = timeit.default_timer() + self.interval
-            bring_up_to_date()  # the loaded-modules index: the first reload is a steady one
             quiet_at = None  # when the check the file events add is due
             while True:
                 check_at = due if quiet_at is None else min(due, quiet_at)

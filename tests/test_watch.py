@@ -217,27 +217,6 @@ def test_a_watcher_reads_the_import_lines_when_it_is_made(workspace, monkeypatch
     assert deep_reload("pure.a", dry_run=True) == ["pure.a", "pure.b", "pure.c"]
 
 
-def test_a_watcher_s_thread_brings_the_loaded_modules_index_up_to_date_as_it_starts(workspace):
-    """So that the first reload a server runs does not build it: once the
-    thread runs, the index has looked at the modules imported since the last
-    reload, before any edit."""
-    from compatreload.loaded import INDEX
-
-    workspace.add("pure")
-    import pure.c  # noqa: F401
-
-    def looked_at():
-        record = INDEX.records.get("pure.c")
-        return record is not None and record.module is sys.modules["pure.c"]
-
-    assert not looked_at()
-    with watch(["pure"], interval=60, start=False):
-        deadline = time.time() + 20
-        while not looked_at() and time.time() < deadline:
-            time.sleep(0.01)
-        assert looked_at(), "the watcher's thread did not look at the loaded modules within 20 s"
-
-
 def test_a_module_loaded_from_bytecode_alone_is_not_taken_for_a_deleted_one(workspace):
     """Else every poll would try to reload it, fail, and take the edits
     made meanwhile down with it."""
