@@ -210,8 +210,11 @@ class Watcher(object):
         # Chosen again: a pre-fork server's worker may have monkey-patched
         # its threads (gunicorn's gevent workers) since the watcher was made.
         self.backend = chosen_backend(self.requested_backend)
-        self.stopping.clear()
-        self.wakeup.clear()
+        # New events rather than cleared ones: a fork copies an event's lock
+        # held if the parent's watcher thread was waiting on it then, and
+        # 2.x and 3.6 have no os.register_at_fork to let go of it (a child
+        # starting its inherited watcher hung in clear(): 5 runs in 40).
+        self.stopping, self.wakeup = threading.Event(), threading.Event()
         # Followed before start() returns: an edit saved right after is seen.
         events = self.file_events()
         self.thread = threading.Thread(target=self.run, args=(events,), name="compatreload-watch")
