@@ -13,7 +13,9 @@ same rule git uses for its index). So a same-size edit within the same second is
 changes nothing is not reported. A check that finds nothing changed keeps
 a Snapshot, so the next check of the same modules costs little more than
 the stats themselves."""
+import functools
 import hashlib
+import itertools
 import operator
 import os
 import sys
@@ -55,6 +57,8 @@ def digest_of(data):
     return hashlib.sha1(data).hexdigest()
 
 
+MISSING = object()  # no sys.modules entry (2.x: None is one)
+
 #: os.open flags for reading a file as bytes (O_BINARY exists on Windows only).
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 
@@ -83,32 +87,48 @@ def record_executed(name, module, path, stat, data):
 
 
 class Snapshot(object):
-    """A check that found nothing changed: the names checked, their module
-    objects, and the path of each recorded one and what compat.change_of()
-    gives of its stamp (POSIX: the change time, which moves with anything
-    that moves the stamp). The next check of the same names is then C-level
-    loops (map, list comparison) while the same objects are loaded and
-    every file's change is the same; anything else takes the per-module
+    """A check that found nothing changed: the names checked, what
+    sys.modules held under each when it began (entries_of), and the path of each
+    recorded one with what compat.change_of() gives of its stamp (POSIX: the
+    change time, which moves with anything that moves the stamp). The next
+    check of the same names is then C-level loops (an itemgetter over
+    sys.modules, map over operator.is_, a tuple comparison) while the same objects are loaded
+    and every file's change is the same; anything else takes the per-module
     path. Holds the module objects until the next check or reload
     (forget_snapshot() drops it)."""
 
-    __slots__ = ("names", "modules", "paths", "changes")
+    __slots__ = ("names", "entries_now", "entries", "paths", "changes")
 
-    def __init__(self, names, modules, records):
-        self.names = names
-        self.modules = modules
+    def __init__(self, names, entries, records):
+        self.names, self.entries = names, entries
+        self.entries_now = entries_getter(names, entries)
         self.paths = [record.path for record in records]
-        self.changes = [change_in_stamp(record.stamp) for record in records]
+        self.changes = tuple(change_in_stamp(record.stamp) for record in records)
 
     def unchanged(self, names):
         if names != self.names:
             return False
-        if not all(imap(operator.is_, imap(sys.modules.get, names), self.modules)):
-            return False
         try:
-            return all(imap(operator.eq, imap(change_of, imap(os.stat, self.paths)), self.changes))
-        except OSError:  # a file is gone: the per-module path reports it
+            if not all(imap(operator.is_, self.entries_now(), self.entries)):
+                return False
+            return tuple(imap(change_of, imap(os.stat, self.paths))) == self.changes
+        except (KeyError, OSError):  # a module unloaded, a file gone: the per-module path reports it
             return False
+
+
+def entries_getter(names, entries):
+    """A function of no argument giving entries_of(*names*) as it is now,
+    *entries* then: one itemgetter call when every name was loaded (it
+    raises KeyError once one is not; an is-comparison with *entries* tells
+    the rest, never ==, which a class may define as it likes)."""
+    if len(names) > 1 and not any(imap(operator.is_, entries, itertools.repeat(MISSING))):
+        return functools.partial(operator.itemgetter(*names), sys.modules)
+    return functools.partial(entries_of, names)
+
+
+def entries_of(names):
+    """What sys.modules holds under each of *names*, MISSING where nothing."""
+    return list(imap(sys.modules.get, names, itertools.repeat(MISSING)))
 
 
 _snapshot = [None]
@@ -118,17 +138,17 @@ def forget_snapshot():
     _snapshot[0] = None
 
 
-def take_snapshot(names, selected):
-    """Keep a Snapshot of *selected* ((name, module) of *names*, nothing
-    changed) unless a record is racy (it must be read again)."""
+def take_snapshot(names, entries):
+    """Keep a Snapshot of *names* (*entries*: entries_of(names) when the
+    check began, nothing changed) unless a record is racy (it must be read again)."""
     records = []
-    for name, module in selected:
+    for name, module in selected_modules(names, entries):
         record = _records.get(name)
         if is_recorded(record, module):
             if record.racy or record.stamp is None:  # a source may appear: stat it each time
                 return
             records.append(record)
-    _snapshot[0] = Snapshot(names, [module for _, module in selected], records)
+    _snapshot[0] = Snapshot(names, entries, records)
 
 
 #: current_source()'s answer when the source is what ran.
@@ -198,9 +218,10 @@ def check_names(names):
             raise TypeError("changed() expects module names (str), got %s %r" % (type(name).__name__, name))
 
 
-def selected_modules(names):
-    """(name, module) of the loaded modules among *names*."""
-    return [(name, sys.modules[name]) for name in names if name in sys.modules]
+def selected_modules(names, entries):
+    """(name, module) of the loaded modules among *names* (*entries*:
+    entries_of(names))."""
+    return [(name, entry) for name, entry in zip(names, entries) if isinstance(entry, types.ModuleType)]
 
 
 def changed(names=None):
@@ -220,10 +241,8 @@ def changed_sources(names=None):
     check_names(names)
     found = {}
     records, stat_file = _records, os.stat
-    selected = selected_modules(names)
-    for name, module in selected:
-        if not isinstance(module, types.ModuleType):
-            continue
+    entries = entries_of(names)
+    for name, module in selected_modules(names, entries):
         record = records.get(name)
         if is_recorded(record, module) and record.stamp is not None:
             # The common case, kept lean: one stat, one comparison.
@@ -243,5 +262,5 @@ def changed_sources(names=None):
         if source is not SAME:
             found[name] = source
     if not found:
-        take_snapshot(names, selected)
+        take_snapshot(names, entries)
     return found

@@ -313,15 +313,18 @@ class SuspectsIndex(object):
         self.by_tail = collections.defaultdict(set)
         self.by_package = collections.defaultdict(set)
 
-    def update(self, lines):
-        """Make the index that of *lines* (name -> ImportLines)."""
-        for name in [name for name in self.indexed if name not in lines]:
-            self.index(name, self.indexed.pop(name), set.discard)
-        for name, module_lines in lines.items():
-            indexed = self.indexed.get(name)
-            if indexed is not module_lines:
-                if indexed is not None:
-                    self.index(name, indexed, set.discard)
+    def update(self, lines, names):
+        """Make the index that of *lines* (name -> ImportLines) for the
+        modules *names* (those not in *lines* taken out), the only ones
+        whose lines may have changed since the last update."""
+        for name in names:
+            module_lines, indexed = lines.get(name), self.indexed.get(name)
+            if indexed is module_lines:
+                continue
+            if indexed is not None:
+                self.index(name, indexed, set.discard)
+                del self.indexed[name]
+            if module_lines is not None:
                 self.index(name, module_lines, set.add)
                 self.indexed[name] = module_lines
 

@@ -9,8 +9,12 @@ is most of a deep reload of a module few others import. INDEX keeps what
 it found of each module (a Record) and finds what changed since with
 loops in C (map over operator.is_, itertools.chain): the sys.modules
 entries replaced, added or removed; the namespaces that hold another
-object, or a module object under another key; the source files whose
-stat moved. Only those are looked at again in Python.
+object, or a module object under another key. Only those are looked at
+again in Python, their import lines read again (once per file version):
+the lines of a module are those of the source it was looked at with, not
+of an edit nothing re-executed, which no stat of every source looks for;
+the modules a reload re-executes take their lines from their files as
+they are now.
 
 INDEX holds the namespaces it looked at and the objects they held then
 (see Record): forget() lets go of the modules a reload replaced or
@@ -22,17 +26,17 @@ import bisect
 import collections
 import itertools
 import operator
-import os
 import sys
 import types
 
-from .compat import change_in_stamp, change_of, imap, string_types
-from .graph import NO_LINES, SUSPECTS, cached_lines, dependencies, lines_of
+from .compat import imap, string_types
+from .graph import NO_LINES, SUSPECTS, dependencies, lines_of
 from .holding import NOTHING, look_at, loaded_held
 from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
 
 MISSING = object()
 END = (MISSING,)  # after the items of each namespace compared: see changed_namespaces
+MISSING_NOW = object()  # after the last of them, now
 
 _first = operator.itemgetter(0)
 _compared = operator.attrgetter("compared")
@@ -96,24 +100,29 @@ def keys_and_values(namespace):
     return (keys, values) if list(namespace) == keys else keys_and_values(namespace)
 
 
-def groups_differing(now, before, sizes):
-    """Indexes of the groups (runs of *sizes* items, in order) in which the
-    lists *now* and *before* hold another object (identity)."""
-    flags = list(imap(operator.is_, now, before))
-    if all(flags):
+def groups_differing(pairs_from, sizes):
+    """Indexes of the groups (runs of *sizes* items, in order) in which
+    the two iterators ``pairs_from(start)`` gives, of the items now and of
+    those before from group *start* on, hold another object (identity).
+    Passes in C: one over all that stops at the first difference, then a
+    search that stops at each and begins again at the next group, where
+    the items line up again whatever the group held."""
+    if all(imap(operator.is_, *pairs_from(0))):  # the common case, faster than the search below
         return []
     ends, total = [], 0
     for size in sizes:
         total += size
         ends.append(total)
-    found, position = [], flags.index(False)
-    while True:
+    found, start, offset = [], 0, 0
+    while start < len(sizes):
+        now, before = pairs_from(start)
+        position = next(itertools.compress(itertools.count(offset), imap(operator.is_not, now, before)), None)
+        if position is None:
+            break
         group = bisect.bisect_right(ends, position)
         found.append(group)
-        try:
-            position = flags.index(False, ends[group])
-        except ValueError:
-            return found
+        start, offset = group + 1, ends[group]
+    return found
 
 
 def changed_namespaces(records):
@@ -123,11 +132,11 @@ def changed_namespaces(records):
 
     The namespaces whose size changed are set apart first, so that the
     others line up item by item. Each namespace's items are followed by
-    END: should another thread change a size meanwhile, the lists no
-    longer line up from there, and END meeting an item marks every
-    namespace from there on as changed (looked at again for nothing, but
-    none is missed); the last are compared with a fresh object if *now*
-    came out shorter."""
+    END, and a fresh object follows the last: should another thread change
+    a size meanwhile, END (or the fresh object, if the items now came out
+    fewer) meets an item, that namespace is found changed (looked at again
+    for nothing, but none is missed), and the comparison begins again at
+    the next one."""
     namespaces = list(imap(_namespace_of, records))
     sizes = list(imap(len, namespaces))
     if sizes != list(imap(_size_of, records)):
@@ -135,14 +144,20 @@ def changed_namespaces(records):
         return changed + changed_namespaces([record for record, size in zip(records, sizes) if size == record.size])
     parts = [END] * (2 * len(namespaces))
     parts[::2] = list(imap(dict.values, namespaces))
-    now = list(itertools.chain.from_iterable(parts))
-    before = list(itertools.chain.from_iterable(imap(_compared, records)))
-    now.extend(itertools.repeat(object(), len(before) - len(now)))
-    differing = set(groups_differing(now, before, [size + 1 for size in sizes]))
     keys = list(imap(_module_keys, records))
-    held_now = imap(dict.get, itertools.chain.from_iterable(imap(itertools.repeat, namespaces, imap(len, keys))), itertools.chain.from_iterable(keys))
-    modules_before = list(itertools.chain.from_iterable(imap(_module_values, records)))
-    differing.update(groups_differing(list(held_now), modules_before, list(imap(len, keys))))
+    key_counts = list(imap(len, keys))
+
+    def values_from(start):
+        now = itertools.chain(itertools.chain.from_iterable(parts[2 * start:]), itertools.repeat(MISSING_NOW))
+        return now, itertools.chain.from_iterable(imap(_compared, records[start:]))
+
+    def module_values_from(start):
+        repeated = itertools.chain.from_iterable(imap(itertools.repeat, namespaces[start:], key_counts[start:]))
+        now = imap(dict.get, repeated, itertools.chain.from_iterable(keys[start:]))
+        return now, itertools.chain.from_iterable(imap(_module_values, records[start:]))
+
+    differing = set(groups_differing(values_from, [size + 1 for size in sizes]))
+    differing.update(groups_differing(module_values_from, key_counts))
     return [records[index] for index in sorted(differing)]
 
 
@@ -165,8 +180,8 @@ class ModulesIndex(object):
         self.renamed, self.unlooked, self.forgotten = set(), set(), set()
         self.held, self.holders, self.mentions = {}, {}, collections.defaultdict(set)
         self.sources, self.aliases, self.aliases_of = {}, {}, {}
-        self.line_names, self.line_paths, self.line_entries, self.line_changes = None, None, [], []
         self.lines, self.line_sources = {}, {}
+        self.lines_pending, self.lines_dropped = set(), set()  # names, for read_lines
 
     def update(self):
         """Bring everything up to date with sys.modules and the files."""
@@ -240,6 +255,7 @@ class ModulesIndex(object):
         self.set_held(name, record.held())
         if record.path is not None:
             self.sources[name] = record.path
+            self.lines_pending.add(name)
 
     def withdraw(self, name):
         """Take back what contribute() added for *name*."""
@@ -258,7 +274,8 @@ class ModulesIndex(object):
                 if not mentioning:
                     del self.mentions[mentioned]
             self.set_held(name, None)
-        self.sources.pop(name, None)
+        if self.sources.pop(name, None) is not None:
+            self.lines_dropped.add(name)
 
     def set_held(self, name, held):
         """Make *held* (None: nothing, not loaded) what *name* holds, and
@@ -282,33 +299,33 @@ class ModulesIndex(object):
                 holding.add(name)
 
     def read_lines(self):
-        """The ImportLines of every source (lines_of), the stats taken in one
-        C loop and compared with the last update's (compat.change_of: POSIX,
-        the change time): only a file that changed is read again. Modules
-        2.x loaded from bytecode alone drop out."""
-        names, paths = list(self.sources), list(self.sources.values())
-        try:
-            changes = list(imap(change_of, imap(os.stat, paths)))
-        except OSError:  # a file is gone: one at a time
-            lines = [lines_of(path) for path in paths]
-            self.line_paths = None
-        else:
-            known = list(imap(cached_lines, paths))
-            same_files = names == self.line_names and paths == self.line_paths
-            if same_files and changes == self.line_changes and all(imap(operator.is_, known, self.line_entries)):
-                return
-            lines = [
-                entry[1] if entry is not None and change_in_stamp(entry[0]) == change else lines_of(path)
-                for path, entry, change in zip(paths, known, changes)
-            ]
-            self.line_names, self.line_paths, self.line_changes = names, paths, changes
-            self.line_entries = list(imap(cached_lines, paths))
-        self.lines, self.line_sources = dict(zip(names, lines)), dict(zip(names, paths))
-        if NO_LINES in lines:
-            for name in [name for name, found in self.lines.items() if found is NO_LINES]:
-                if ran_from_bytecode_alone(self.records[name].module, self.sources[name]):
-                    del self.lines[name], self.line_sources[name]
-        SUSPECTS.update(self.lines)
+        """The ImportLines (lines_of) of the source of each module whose
+        record was made since the last call, those of the modules no longer
+        recorded left out: lines holds those of the source each module was
+        first looked at with (or again, once looked at again: re-executed,
+        replaced, its namespace changed), not of what a file says now that
+        nothing re-executed (see fresh_lines). Modules 2.x loaded from
+        bytecode alone drop out. The dicts are replaced, never changed in
+        place: a LoadedModules made before keeps its own."""
+        pending, dropped = self.lines_pending, self.lines_dropped
+        if not pending and not dropped:
+            return
+        lines, line_sources = dict(self.lines), dict(self.line_sources)
+        for name in dropped:
+            lines.pop(name, None)
+            line_sources.pop(name, None)
+        for name in pending:
+            path = self.sources.get(name)
+            if path is None:
+                continue
+            found = lines_of(path)
+            if found is NO_LINES and ran_from_bytecode_alone(self.records[name].module, path):
+                continue
+            lines[name], line_sources[name] = found, path
+        self.lines, self.line_sources = lines, line_sources
+        SUSPECTS.update(lines, pending | dropped)
+        pending.clear()
+        dropped.clear()
 
     def forget(self, names):
         """Let go of the modules *names*, replaced or unloaded (taken as new
@@ -342,7 +359,9 @@ class LoadedModules(object):
     it replaces them (lines, sources) or as SUSPECTS' are (holders).
 
     sources: name -> source path of every loaded module that has one;
-    lines: name -> the ImportLines of that source, read once per file version;
+    lines: name -> the ImportLines of that source as INDEX read it (see
+    ModulesIndex.read_lines), and as it is now for the modules a reload
+    re-executes (take_fresh_lines);
     held: name -> the names of the loaded modules each loaded module holds
     (see holding.py); holders: the reverse of held; by_tail, by_package:
     see graph.SuspectsIndex; aliases: key -> name, for the sys.modules keys
@@ -392,6 +411,19 @@ class LoadedModules(object):
                     found.add(importer)
                     pending.append(importer)
         chosen = found | set(name for name in targets if name in paths)
+        for name in self.take_fresh_lines(chosen, paths):
+            graph.pop(name, None)
         for name in chosen:
             depends(name)
         return chosen, graph
+
+    def take_fresh_lines(self, names, paths):
+        """Make lines those of the files of *names* as they are now (the
+        modules a reload re-executes: they run what the files say now, so
+        that orders them) and return the names whose lines were another."""
+        fresh = [(name, lines_of(paths[name])) for name in names]
+        fresh = [(name, found) for name, found in fresh if found is not self.lines[name]]
+        if fresh:
+            self.lines = dict(self.lines)  # INDEX's, shared: see read_lines
+            self.lines.update(fresh)
+        return [name for name, _ in fresh]

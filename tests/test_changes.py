@@ -200,6 +200,55 @@ def test_after_a_quiet_check_a_module_loaded_again_by_other_means_is_followed(wo
         sys.modules["pure.a"] = replaced
 
 
+def test_after_a_quiet_check_a_module_loaded_since_gets_its_first_look(workspace):
+    """A name not loaded at a quiet check (the last one asked for) is loaded
+    later: the next check is its first look, its baseline, so an edit after
+    it is seen."""
+    workspace.add("pure")
+    aged(workspace, "pure/a.py", "pure/b.py")
+    import pure.a  # noqa: F401
+
+    quiet_checks(["pure.a", "pure.b"])
+    import pure.b  # noqa: F401
+
+    assert changed(["pure.a", "pure.b"]) == []  # b's baseline
+    workspace.set_version("pure", "pure/b.py", 2, same_second=False)
+    assert changed(["pure.a", "pure.b"]) == ["pure.b"]
+
+
+def test_after_a_quiet_check_an_entry_equal_to_the_old_one_is_another_module(workspace):
+    """sys.modules entries are compared by identity: a module whose class
+    says it equals any other, put in the place of the one checked, is
+    looked at as the new module it is."""
+    import types
+
+    class EqualToAny(types.ModuleType):
+        def __eq__(self, other):
+            return True
+
+        def __ne__(self, other):  # 2.x does not derive != from ==
+            return False
+
+        __hash__ = types.ModuleType.__hash__
+
+    workspace.add("pure")
+    aged(workspace, "pure/a.py", "pure/b.py")
+    import pure.b  # noqa: F401
+
+    quiet_checks(["pure.a", "pure.b"])
+    elsewhere = workspace.write("pure", "pure/a_elsewhere.py", "def value():\n    return 'elsewhere@1'\n")
+    replacement = EqualToAny("pure.a")
+    replacement.__file__ = elsewhere
+    replaced, sys.modules["pure.a"] = sys.modules["pure.a"], replacement
+    try:
+        assert changed(["pure.a", "pure.b"]) == []  # the replacement's baseline
+        with open(elsewhere, "a") as stream:
+            stream.write("# edited\n")
+        assert changed(["pure.a", "pure.b"]) == ["pure.a"]
+    finally:
+        sys.modules["pure.a"] = replaced
+
+
 def test_a_quiet_check_of_other_names_does_not_answer_for_these(workspace):
     workspace.add("pure")
     aged(workspace, "pure/a.py", "pure/b.py")

@@ -71,6 +71,24 @@ def test_chain_runs_dependents_after_their_dependencies(workspace, bytecode):
     assert_no_stale_references(refs)
 
 
+def test_modules_reloaded_together_run_in_the_order_their_files_say_now(workspace, bytecode):
+    """Two modules edited and reloaded in one call, the edit of one making
+    it take a name the edit of the other adds: they run in the order their
+    files say now (the one that adds the name first), not the order of the
+    versions that were loaded (none imports the other)."""
+    workspace.add("pure")
+    workspace.write("pure", "alpha.py", "TAG = 'alpha@1'\n")
+    workspace.write("pure", "zeta.py", "TAG = 'zeta@1'\n")
+    import alpha  # noqa: F401
+    import zeta  # noqa: F401
+
+    assert sorted(deep_reload(["alpha", "zeta"], dry_run=True)) == ["alpha", "zeta"]  # their lines read
+    workspace.write("pure", "alpha.py", "from zeta import ADDED\nTAG = 'alpha@2>' + ADDED\n")
+    workspace.write("pure", "zeta.py", "ADDED = 'zeta@2'\n")
+    assert deep_reload(["alpha", "zeta"]) == ["zeta", "alpha"]
+    assert module("alpha").TAG == "alpha@2>zeta@2"
+
+
 def test_diamond_runs_each_module_once(workspace, bytecode):
     workspace.add("pure")
     import pure.top  # noqa: F401

@@ -126,13 +126,15 @@ def test_an_import_in_a_block_or_after_a_colon_makes_the_whole_file_parsed():
 def test_the_suspects_index_follows_edits_and_unloads():
     index = graph.SuspectsIndex()
     first = graph.ImportLines(b"import pkg.tail\nfrom . import x\n")
-    index.update({"app.a": first, "app.b": graph.ImportLines(b"import other\n")})
+    index.update({"app.a": first, "app.b": graph.ImportLines(b"import other\n")}, ["app.a", "app.b"])
     assert index.by_tail["tail"] == set(["app.a"]) and index.by_package["app"] == set(["app.a"])
-    index.update({"app.a": first, "app.b": graph.ImportLines(b"import pkg.tail\n")})  # b edited
+    index.update({"app.a": first, "app.b": graph.ImportLines(b"import pkg.tail\n")}, ["app.b"])  # b edited
     assert index.by_tail["tail"] == set(["app.a", "app.b"]) and not index.by_tail["other"]
-    index.update({"app.b": graph.ImportLines(b"import other\n")})  # a unloaded, b edited back
+    index.update({"app.b": graph.ImportLines(b"import other\n")}, ["app.a", "app.b"])  # a unloaded, b edited back
     assert not index.by_tail["tail"] and not index.by_package["app"]
     assert index.by_tail["other"] == set(["app.b"])
+    index.update({"app.a": first}, ["app.c"])  # only the names given are looked at
+    assert "app.a" not in index.by_tail["tail"]
 
 
 def test_salvage_keeps_the_imports_among_other_lines():

@@ -9,7 +9,7 @@ import sys
 import types
 import weakref
 
-from compatreload import deep_reload, purge, rebind, reload
+from compatreload import changed, deep_reload, purge, rebind, reload
 from compatreload.loaded import INDEX
 
 
@@ -122,6 +122,27 @@ def test_another_key_of_a_module_is_its_own_once_the_module_leaves_its_name(work
         assert deep_reload("settings_alias", dry_run=True) == ["settings_alias"]
     finally:
         sys.modules.pop("settings_alias", None)
+
+
+def test_an_edit_nothing_ran_makes_no_dependent(workspace):
+    """Dependents are found by what runs: a module whose file now imports
+    the target, but which still runs a version that does not, is left alone
+    (it holds nothing of it); its edit runs once it is reloaded itself
+    (changed() reports it, a Watcher reloads it)."""
+    workspace.add("pure")
+    workspace.write("pure", "later.py", "TAG = 'later@1'\n")
+    import pure.a  # noqa: F401
+    import later  # noqa: F401
+
+    assert changed(["later"]) == []  # its baseline
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a"]
+    workspace.write("pure", "later.py", "from pure.a import value\nTAG = 'later@2'\n")
+    assert deep_reload("pure.a") == ["pure.a"]
+    assert sys.modules["later"].TAG == "later@1"
+    assert changed(["later"]) == ["later"]
+    assert deep_reload(changed(["later"])) == ["later"]
+    assert sys.modules["later"].TAG == "later@2" and sys.modules["later"].value is sys.modules["pure.a"].value
+    assert sorted(deep_reload("pure.a", dry_run=True)) == ["later", "pure.a"]
 
 
 def test_every_namespace_that_changed_since_the_last_look_is_looked_at_again(workspace):
