@@ -49,9 +49,11 @@ def detach_from_parent(name, module):
 
 
 def forget_module(key, module):
-    """Make sure nothing cached lets the unloaded *module* come back stale."""
+    """The source file of the unloaded *module*, whose cached bytecode and
+    lines must go so that it cannot come back stale; None if it has none
+    to discard (a C extension warns that it is not re-initialised)."""
     if module is None:
-        return
+        return None
     if kind_of(key, module) == EXTENSION:
         warnings.warn(
             "compatreload: %s is a C extension; it cannot be re-initialised in a "
@@ -60,11 +62,8 @@ def forget_module(key, module):
             ExtensionNotReloadedWarning,
             stacklevel=4,
         )
-        return
-    source = source_file(module)
-    if source is not None:
-        discard_cached_bytecode(source)
-        discard_cached_lines(source)
+        return None
+    return source_file(module)
 
 
 def purge(name, submodules=True):
@@ -97,12 +96,16 @@ def unload(name, submodules):
         unloaded = [(key, sys.modules.pop(key)) for key in removed]
         if unloaded and unloaded[0][0] == name:
             detach_from_parent(name, unloaded[0][1])
-        namespaces = {}
+        namespaces, sources = {}, []
         for key, module in unloaded:
-            forget_module(key, module)
+            source = forget_module(key, module)
+            if source is not None:
+                sources.append(source)
             if isinstance(module, types.ModuleType):
                 namespaces[key] = module_namespace(module)
                 outlive_namespace(module, namespaces[key])
+        discard_cached_bytecode(*sources)  # at once: a folder of many is listed once
+        discard_cached_lines(*sources)
         forget_snapshot()  # it holds the module objects of the last quiet check
         INDEX.forget(removed)  # it holds their namespaces' objects (and their parents')
         invalidate_caches()

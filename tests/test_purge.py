@@ -223,6 +223,29 @@ def test_purge_removes_the_cached_bytecode(workspace):
         sys.dont_write_bytecode = saved
 
 
+def test_purge_removes_the_cached_bytecode_of_many_modules_of_one_folder(workspace):
+    """From bytecode.LIST_FOLDER_FROM sources in one folder on, their cache
+    folder is listed once (not a removal tried per cached file): every
+    cached file is removed all the same."""
+    from compatreload.bytecode import LIST_FOLDER_FROM
+    from compatreload.compat import cached_bytecode_paths
+
+    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+    try:
+        workspace.add("pure")
+        import pure.c  # noqa: F401
+        import pure.top  # noqa: F401
+
+        modules = [module for name, module in sys.modules.items() if name.startswith("pure") and module is not None]
+        sources = [module.__file__.rstrip("co") for module in modules]  # 2.x: x.pyc once cached
+        assert len(sources) >= LIST_FOLDER_FROM
+        assert all(any(os.path.exists(path) for path in cached_bytecode_paths(source)) for source in sources)
+        purge("pure")
+        assert not any(os.path.exists(path) for source in sources for path in cached_bytecode_paths(source))
+    finally:
+        sys.dont_write_bytecode = saved
+
+
 def test_a_bytecode_cache_that_cannot_be_removed_is_logged(workspace, caplog):
     from compatreload.bytecode import discard_cached_bytecode
     from compatreload.compat import cached_bytecode_paths
