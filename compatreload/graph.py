@@ -285,11 +285,6 @@ def per_file_version(cache, path, derive, unreadable):
     return value
 
 
-def cached_lines(path):
-    """What lines_of() last found of the file at *path*: (stamp, ImportLines), or None."""
-    return _lines.get(path)
-
-
 def lines_of(path):
     """The ImportLines of the file at *path* as it is now (read once per
     file version)."""

@@ -92,6 +92,10 @@ class Record(object):
         return None
 
 
+def is_module_named(value, name):
+    return isinstance(value, types.ModuleType) and module_namespace(value).get("__name__") == name
+
+
 def keys_and_values(namespace):
     """The keys and the values of *namespace* as two lists in the same order
     (cheaper than its items: no pair is made), taken again should another
@@ -276,6 +280,7 @@ class ModulesIndex(object):
             self.set_held(name, None)
         if self.sources.pop(name, None) is not None:
             self.lines_dropped.add(name)
+            self.lines_pending.discard(name)
 
     def set_held(self, name, held):
         """Make *held* (None: nothing, not loaded) what *name* holds, and
@@ -314,10 +319,8 @@ class ModulesIndex(object):
         for name in dropped:
             lines.pop(name, None)
             line_sources.pop(name, None)
-        for name in pending:
-            path = self.sources.get(name)
-            if path is None:
-                continue
+        for name in pending:  # each has a source (withdraw() takes it out)
+            path = self.sources[name]
             found = lines_of(path)
             if found is NO_LINES and ran_from_bytecode_alone(self.records[name].module, path):
                 continue
@@ -337,7 +340,36 @@ class ModulesIndex(object):
             self.entries.pop(name, None)
         self.forgotten.update(names)  # what depends on their entries is redone
         self.world = None  # it holds the entries as they were
-        self.look_again(set(parent_and_tail(name)[0] for name in names))
+        tails = collections.defaultdict(list)
+        for name in names:
+            parent, tail = parent_and_tail(name)
+            tails[parent].append(tail)
+        self.look_again(parent for parent in tails if not self.took_submodules(parent, tails[parent]))
+
+    def took_submodules(self, name, tails):
+        """Whether the record of package *name* could be brought up to date in
+        place (or there is none): the import system set each of its *tails*
+        to another object of that submodule (``pkg.sub`` after a reload of
+        ``pkg.sub``), where the record saw one. The old objects are let go
+        of; the rest is compared by the next update as any namespace (which
+        finds this one changed if anything else did: another size, another
+        order, the old object under a second key). Looking at the whole
+        namespace again instead cost a reload of one module of a
+        1,000-module package 0.3 ms (2.7: 0.7)."""
+        record = self.records.get(name)
+        if record is None:
+            return True
+        keys, values = record.module_keys, list(record.module_values)
+        for tail in tails:
+            own_name = name + "." + tail
+            old = values[keys.index(tail)] if tail in keys else None
+            new = record.namespace.get(tail)
+            if not (is_module_named(old, own_name) and is_module_named(new, own_name)):
+                return False  # not a submodule under its own name: looked at again
+            position = next(itertools.compress(itertools.count(), imap(operator.is_, record.compared, itertools.repeat(old))))
+            record.compared[position] = values[keys.index(tail)] = new
+        record.module_values = tuple(values)
+        return True
 
     def look_again(self, names):
         """Let go of what was found of the modules *names*, whose namespaces

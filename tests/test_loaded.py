@@ -58,6 +58,22 @@ def test_the_index_keeps_no_purged_module_alive(workspace):
     assert function() is None
 
 
+def test_the_index_keeps_no_reloaded_submodule_alive_through_its_package(workspace):
+    """The import system sets ``pure.a`` to the module a reload made: the
+    index's record of the package is brought up to date in place (not
+    looked at whole again) and lets go of the old module."""
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+    import pure.unrelated  # noqa: F401
+
+    deep_reload("pure.unrelated", dry_run=True)  # the index looks at pure and pure.a
+    function = weakref.ref(sys.modules["pure.a"].value)
+    assert deep_reload("pure.a") == ["pure.a"]
+    assert INDEX.records["pure"].namespace["a"] is sys.modules["pure.a"]  # pure's record was kept
+    gc.collect()
+    assert function() is None
+
+
 def test_the_index_keeps_no_object_rebind_replaced_alive(workspace):
     workspace.add("pure")
     import pure.b
