@@ -188,7 +188,7 @@ class ModulesIndex(object):
         self.lines_pending, self.lines_dropped = set(), set()  # names, for read_lines
 
     def update(self):
-        """Bring everything up to date with sys.modules and the files."""
+        """Bring everything up to date with sys.modules (and read_lines())."""
         items = list(sys.modules.items())
         names = list(imap(operator.itemgetter(0), items))
         entries = list(imap(operator.itemgetter(1), items))
@@ -309,7 +309,7 @@ class ModulesIndex(object):
         recorded left out: lines holds those of the source each module was
         first looked at with (or again, once looked at again: re-executed,
         replaced, its namespace changed), not of what a file says now that
-        nothing re-executed (see fresh_lines). Modules 2.x loaded from
+        nothing re-executed (see LoadedModules.take_fresh_lines). Modules 2.x loaded from
         bytecode alone drop out. The dicts are replaced, never changed in
         place: a LoadedModules made before keeps its own."""
         pending, dropped = self.lines_pending, self.lines_dropped
@@ -359,15 +359,21 @@ class ModulesIndex(object):
         record = self.records.get(name)
         if record is None:
             return True
-        keys, values = record.module_keys, list(record.module_values)
+        values = list(record.module_values)
+        index_of = dict(zip(record.module_keys, itertools.count()))
+        replacements = {}  # id of an old object -> the new one (the olds stay alive meanwhile)
         for tail in tails:
             own_name = name + "." + tail
-            old = values[keys.index(tail)] if tail in keys else None
+            index = index_of.get(tail)
+            old = None if index is None else values[index]
             new = record.namespace.get(tail)
             if not (is_module_named(old, own_name) and is_module_named(new, own_name)):
                 return False  # not a submodule under its own name: looked at again
-            position = next(itertools.compress(itertools.count(), imap(operator.is_, record.compared, itertools.repeat(old))))
-            record.compared[position] = values[keys.index(tail)] = new
+            values[index] = replacements[id(old)] = new
+        compared = record.compared
+        held_at = imap(operator.contains, itertools.repeat(replacements), imap(id, compared))
+        for position in list(itertools.compress(itertools.count(), held_at)):  # one pass in C: a reload of all is linear
+            compared[position] = replacements[id(compared[position])]
         record.module_values = tuple(values)
         return True
 
