@@ -29,6 +29,8 @@ from .origins import loaded_from_bytecode, module_namespace, source_file
 #: A file modified this recently when recorded may change again unseen by stat.
 RACY_SECONDS = 2.0
 
+MISSING = object()  # no sys.modules entry (2.x: None is one)
+
 _records = {}  # module name -> Record
 _records_lock = fork_waits_for(ForkSafeRLock())
 
@@ -56,8 +58,6 @@ class Record(object):
 def digest_of(data):
     return hashlib.sha1(data).hexdigest()
 
-
-MISSING = object()  # no sys.modules entry (2.x: None is one)
 
 #: os.open flags for reading a file as bytes (O_BINARY exists on Windows only).
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)

@@ -104,29 +104,28 @@ def keys_and_values(namespace):
     return (keys, values) if list(namespace) == keys else keys_and_values(namespace)
 
 
-def groups_differing(pairs_from, sizes):
-    """Indexes of the groups (runs of *sizes* items, in order) in which
-    the two iterators ``pairs_from(start)`` gives, of the items now and of
-    those before from group *start* on, hold another object (identity).
-    Passes in C: one over all that stops at the first difference, then a
-    search that stops at each and begins again at the next group, where
-    the items line up again whatever the group held."""
-    if all(imap(operator.is_, *pairs_from(0))):  # the common case, faster than the search below
+def groups_differing(now, before, sizes):
+    """Indexes of the groups (runs of *sizes* items, in order) in which the
+    iterators ``now()`` and ``before()`` give another object (identity).
+    One pass in C that stops at the first difference; only if there is one,
+    a flag per item and a jump from each group found to the next difference
+    (linear however many groups differ)."""
+    if all(imap(operator.is_, now(), before())):  # the common case: no list
         return []
+    flags = list(imap(operator.is_, now(), before()))
     ends, total = [], 0
     for size in sizes:
         total += size
         ends.append(total)
-    found, start, offset = [], 0, 0
-    while start < len(sizes):
-        now, before = pairs_from(start)
-        position = next(itertools.compress(itertools.count(offset), imap(operator.is_not, now, before)), None)
-        if position is None:
-            break
+    found, start = [], 0
+    while True:
+        try:
+            position = flags.index(False, start)
+        except ValueError:
+            return found
         group = bisect.bisect_right(ends, position)
         found.append(group)
-        start, offset = group + 1, ends[group]
-    return found
+        start = ends[group]
 
 
 def changed_namespaces(records):
@@ -137,10 +136,10 @@ def changed_namespaces(records):
     The namespaces whose size changed are set apart first, so that the
     others line up item by item. Each namespace's items are followed by
     END, and a fresh object follows the last: should another thread change
-    a size meanwhile, END (or the fresh object, if the items now came out
-    fewer) meets an item, that namespace is found changed (looked at again
-    for nothing, but none is missed), and the comparison begins again at
-    the next one."""
+    a size meanwhile, the items no longer line up from there, and END (or
+    the fresh object, if the items now came out fewer) meeting an item marks
+    every namespace from there on as changed (looked at again for nothing,
+    but none is missed)."""
     namespaces = list(imap(_namespace_of, records))
     sizes = list(imap(len, namespaces))
     if sizes != list(imap(_size_of, records)):
@@ -151,17 +150,21 @@ def changed_namespaces(records):
     keys = list(imap(_module_keys, records))
     key_counts = list(imap(len, keys))
 
-    def values_from(start):
-        now = itertools.chain(itertools.chain.from_iterable(parts[2 * start:]), itertools.repeat(MISSING_NOW))
-        return now, itertools.chain.from_iterable(imap(_compared, records[start:]))
+    def values_now():
+        return itertools.chain(itertools.chain.from_iterable(parts), itertools.repeat(MISSING_NOW))
 
-    def module_values_from(start):
-        repeated = itertools.chain.from_iterable(imap(itertools.repeat, namespaces[start:], key_counts[start:]))
-        now = imap(dict.get, repeated, itertools.chain.from_iterable(keys[start:]))
-        return now, itertools.chain.from_iterable(imap(_module_values, records[start:]))
+    def values_before():
+        return itertools.chain.from_iterable(imap(_compared, records))
 
-    differing = set(groups_differing(values_from, [size + 1 for size in sizes]))
-    differing.update(groups_differing(module_values_from, key_counts))
+    def modules_now():
+        repeated = itertools.chain.from_iterable(imap(itertools.repeat, namespaces, key_counts))
+        return imap(dict.get, repeated, itertools.chain.from_iterable(keys))
+
+    def modules_before():
+        return itertools.chain.from_iterable(imap(_module_values, records))
+
+    differing = set(groups_differing(values_now, values_before, [size + 1 for size in sizes]))
+    differing.update(groups_differing(modules_now, modules_before, key_counts))
     return [records[index] for index in sorted(differing)]
 
 
