@@ -94,6 +94,9 @@ if PY2 or not hasattr(os, "register_at_fork"):
     class DeadlockError(Exception):
         """Never raised here: a reload takes no module lock."""
 
+    #: 2.x and 3.6: False (a reload takes no module lock); see below.
+    DEADLOCK_CHECK_MAY_LOOP = False
+
     #: 2.x and 3.6: None (see module_lock); 3.7+ and PyPy3: ``os.register_at_fork``.
     at_fork = None
 
@@ -103,8 +106,39 @@ else:
         """3.7+ and PyPy3: importlib's lock of module *name*, the one an
         import of it holds while its code runs: re-entrant for its owner;
         acquire() raises DeadlockError when two threads would wait for each
-        other."""
-        return _bootstrap._get_module_lock(name)
+        other. On 3.7 and 3.8 the lock is given the deadlock check of 3.9+
+        (DEADLOCK_CHECK_MAY_LOOP)."""
+        lock = _bootstrap._get_module_lock(name)
+        if DEADLOCK_CHECK_MAY_LOOP:
+            lock.has_deadlock = types.MethodType(has_deadlock_that_ends, lock)
+        return lock
+
+    #: Whether importlib's deadlock check can loop for ever (CPython and
+    #: PyPy 3.7 and 3.8; bpo-38091, fixed in 3.9): acquire() notes that a
+    #: thread blocks on a lock before it takes the lock's inner lock, also
+    #: when the thread owns the lock already (a reload importing a module
+    #: whose lock it holds). A thread waiting for that lock then checks for a
+    #: deadlock under the inner lock by following the owners, which leads
+    #: from the owner back to the owner: the waiting thread loops, and the
+    #: owner waits for the inner lock, for ever.
+    DEADLOCK_CHECK_MAY_LOOP = sys.version_info < (3, 9)
+
+    def has_deadlock_that_ends(lock):
+        """3.9's ``_ModuleLock.has_deadlock``: whether the owner of *lock* is
+        waiting, through the owners of the locks each thread waits for, for
+        the current thread; False once a thread comes round again that
+        leads back to itself, not to this one."""
+        me, owner, seen = _thread.get_ident(), lock.owner, set()
+        while True:
+            waited_for = _bootstrap._blocking_on.get(owner)
+            if waited_for is None:
+                return False
+            owner = waited_for.owner
+            if owner == me:
+                return True
+            if owner in seen:
+                return False
+            seen.add(owner)
 
     DeadlockError = _bootstrap._DeadlockError
 

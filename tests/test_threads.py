@@ -17,6 +17,7 @@ import pytest
 
 import compatreload
 from compatreload import deep_reload
+from compatreload.compat import DeadlockError
 from compatreload.locking import ForkSafeRLock
 from compatreload.pinning import DORMANT, PinnedFinder
 
@@ -357,6 +358,149 @@ def test_a_rollback_leaves_loaded_what_another_thread_imported_meanwhile(workspa
     assert sys.modules["user"].TAG == 1
     assert imported and sys.modules["pure.elsewhere"] is imported[0]
     assert pure.elsewhere is imported[0]
+
+
+PAUSED_RELOAD = {
+    "sync.py": "import threading\nreached = threading.Event()\nresume = threading.Event()\n",
+    "dep.py": "VERSION = 1\n",
+    "user.py": "import dep\nVERSION = dep.VERSION\n",
+}
+
+#: dep, version 2: the reload runs it first, holding user's module lock too.
+DEP_THAT_PAUSES = "import sync\nsync.reached.set()\nsync.resume.wait(10)\nVERSION = 2\n"
+
+
+def blocked_on(thread, lock):
+    """Whether importlib has noted *thread* as blocking on *lock* (3.7-3.11
+    and PyPy: thread id -> the lock; 3.12+: thread id -> a list of them)."""
+    from importlib import _bootstrap
+
+    noted = _bootstrap._blocking_on.get(thread.ident)
+    return noted is lock or (isinstance(noted, list) and lock in noted)
+
+
+def wait_until(condition, seconds=10):
+    deadline = time.time() + seconds
+    while not condition():
+        if time.time() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+class FreeLock(object):
+    owner = None  # what a lock nobody holds has
+
+
+def start_paused_reload(workspace):
+    """dep (version 2) and user, its importer, loaded; a thread reloading dep,
+    paused inside dep's code (the reload holds both module locks). Returns
+    the thread, what the reload returns (a list it appends to) and sync."""
+    workspace.add("pure")
+    for name, text in PAUSED_RELOAD.items():
+        workspace.write("pure", name, text)
+    import sync
+    import user  # noqa: F401
+
+    workspace.write("pure", "dep.py", DEP_THAT_PAUSES)
+    ran = []
+    reloader = threading.Thread(target=lambda: ran.append(deep_reload("dep")))
+    reloader.daemon = True  # a regression can leave it waiting; the test fails below
+    reloader.start()
+    assert sync.reached.wait(10), "the reload did not run dep"
+    return reloader, ran, sync
+
+
+@need_module_locks
+def test_a_thread_waiting_for_a_module_the_reload_takes_again_is_never_stuck(workspace):
+    """The reload holds user's lock and takes it again to import user; a
+    thread importing user meanwhile checks for a deadlock, under the
+    lock's inner lock, at the moment the reload has noted that it blocks on
+    the lock it owns: on 3.7 and 3.8 importlib's check went round from the
+    owner to the owner for ever (bpo-38091), and both threads hung. Here the
+    check holds the inner lock as that thread's acquire() does (so the
+    reload waits just there) and runs when the reload is noted as blocked."""
+    from importlib import _bootstrap
+
+    reloader, ran, sync = start_paused_reload(workspace)
+    lock = _bootstrap._get_module_lock("user")  # the object an import of user acquires
+    verdicts, reached = [], []
+
+    def importer_checking():
+        with lock.lock:
+            sync.resume.set()
+            reached.append(wait_until(lambda: blocked_on(reloader, lock)))
+            verdicts.append(lock.has_deadlock())
+
+    checker = threading.Thread(target=importer_checking)
+    checker.daemon = True
+    checker.start()
+    checker.join(10)
+    stuck = checker.is_alive()
+    if stuck:  # looping: end the loop so that this process goes on, then fail
+        _bootstrap._blocking_on[reloader.ident] = FreeLock()
+        checker.join(10)
+    reloader.join(10)
+    assert reached == [True], "the reload never took user's lock again"
+    assert not stuck, "the deadlock check of a thread waiting for user's lock never ended"
+    assert verdicts == [False]
+    assert ran == [["dep", "user"]] and sys.modules["user"].VERSION == 2
+
+
+#: A module a thread imports while the reload runs the cycle c1 <-> c2:
+#: it imports c2 by a computed name, so the reload does not know to wait
+#: for it (README: not seen); c1, version 2, imports it so too.
+IMPORTS_C2 = "import importlib\nimport sync\nsync.entered.set()\nsync.go.wait(10)\nimportlib.import_module('c' + '2')\n"
+C1_IMPORTS_OTHER = (
+    "import importlib\nimport sync\nsync.reached.set()\nimportlib.import_module('oth' + 'er')\nimport c2\nVERSION = 2\n"
+)
+THREE_EVENTS = "import threading\nreached = threading.Event()\nentered = threading.Event()\ngo = threading.Event()\n"
+
+
+@need_module_locks
+def test_a_thread_that_would_deadlock_with_the_reload_gets_importlib_s_error(workspace):
+    """The reload runs c1 (of the cycle c1 <-> c2, both out of sys.modules,
+    their locks held) and c1 imports `other`, which a thread is importing;
+    `other` then imports c2: each thread waits for the other. The thread's
+    import fails with importlib's deadlock error, as it does without a
+    reload, and the reload goes on, importing `other` itself. (A regression
+    fails here, and leaves both threads waiting for each other.)"""
+    from importlib import _bootstrap
+
+    workspace.add("pure")
+    workspace.write("pure", "sync.py", THREE_EVENTS)
+    workspace.write("pure", "c1.py", "import c2\nVERSION = 1\n")
+    workspace.write("pure", "c2.py", "import c1\nVERSION = 1\n")
+    workspace.write("pure", "other.py", IMPORTS_C2)
+    import c1  # noqa: F401
+    import sync
+
+    failures = []
+
+    def importer():
+        try:
+            importlib.import_module("other")
+        except Exception as error:  # reported to the main thread below
+            failures.append(error)
+
+    thread = threading.Thread(target=importer)
+    thread.daemon = True  # a regression leaves it waiting; the test fails below
+    thread.start()
+    assert sync.entered.wait(10)  # the thread holds other's lock
+    workspace.write("pure", "c1.py", C1_IMPORTS_OTHER)
+    ran = []
+    reloader = threading.Thread(target=lambda: ran.append(deep_reload("c1")))
+    reloader.daemon = True
+    reloader.start()
+    assert sync.reached.wait(10)
+    assert wait_until(lambda: blocked_on(reloader, _bootstrap._get_module_lock("other")))
+    sync.go.set()
+    thread.join(10)
+    reloader.join(10)
+    assert [type(error) for error in failures] == [DeadlockError]
+    assert ran == [["c1", "c2"]]
+    assert sys.modules["c1"].VERSION == 2 and sys.modules["c1"].c2 is sys.modules["c2"]
+    assert "other" in sys.modules
 
 
 FORK_DURING_RELOAD = """\
