@@ -78,11 +78,13 @@ def read_source(path, size=0):
         os.close(descriptor)
 
 
-def record_executed(name, module, path, stat, data):
-    """Remember that *data* (read from *path*, whose stat was taken before
-    reading) is what runs as module *name*."""
+def record_executed(ran):
+    """Remember, for each (name, module, path, stat, data) of *ran*, that
+    *data* (read from *path*, whose stat was taken before reading) is what
+    runs as module *name* (the lock is taken once for a whole reload)."""
+    records = [(name, Record(module, path, stat, digest_of(data))) for name, module, path, stat, data in ran]
     with _records_lock:
-        _records[name] = Record(module, path, stat, digest_of(data))
+        _records.update(records)
         forget_snapshot()
 
 

@@ -291,6 +291,19 @@ def lines_of(path):
     return per_file_version(_lines, path, ImportLines, NO_LINES)
 
 
+def lines_of_source(path, stat, data):
+    """The ImportLines of *data*, read from *path* whose stat was *stat*
+    when the reading began: the cache's for that file version, else made
+    and kept as that version's (no stat: the source a reload ran)."""
+    stamp = stamp_of(stat)
+    cached = _lines.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    lines = ImportLines(data)
+    _lines[path] = (stamp, lines)
+    return lines
+
+
 def ancestor_packages(name):
     parts = name.split(".")
     return [".".join(parts[:end]) for end in range(1, len(parts))]

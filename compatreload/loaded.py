@@ -30,7 +30,7 @@ import sys
 import types
 
 from .compat import imap, string_types
-from .graph import NO_LINES, SUSPECTS, dependencies, lines_of
+from .graph import NO_LINES, SUSPECTS, dependencies, lines_of, lines_of_source
 from .holding import NOTHING, look_at, loaded_held
 from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
 
@@ -189,6 +189,7 @@ class ModulesIndex(object):
         self.sources, self.aliases, self.aliases_of = {}, {}, {}
         self.lines, self.line_sources = {}, {}
         self.lines_pending, self.lines_dropped = set(), set()  # names, for read_lines
+        self.ran_lines = {}  # name -> (path, ImportLines) of the source a reload ran, for read_lines
 
     def update(self):
         """Bring everything up to date with sys.modules (and read_lines())."""
@@ -224,6 +225,14 @@ class ModulesIndex(object):
         if keys:
             self.follow_sys_modules(keys, set(refresh))
         self.read_lines()
+        self.ran_lines.clear()  # those of modules replaced since, or not recorded, are not needed
+
+    def ran(self, sources):
+        """A reload ran *sources*, (name, path, stat before reading, bytes):
+        the import lines of each are those of what ran (read_lines takes
+        them for the module's next record, without a stat of its file)."""
+        for name, path, stat, data in sources:
+            self.ran_lines[name] = (path, lines_of_source(path, stat, data))
 
     def add(self, name, record):
         self.records[name] = record
@@ -311,7 +320,8 @@ class ModulesIndex(object):
         record was made since the last call, those of the modules no longer
         recorded left out: lines holds those of the source each module was
         first looked at with (or again, once looked at again: re-executed,
-        replaced, its namespace changed), not of what a file says now that
+        replaced, its namespace changed; for a module a reload ran, those of
+        the source it ran: see ran()), not of what a file says now that
         nothing re-executed (see LoadedModules.take_fresh_lines). Modules 2.x loaded from
         bytecode alone drop out. The dicts are replaced, never changed in
         place: a LoadedModules made before keeps its own."""
@@ -324,7 +334,8 @@ class ModulesIndex(object):
             line_sources.pop(name, None)
         for name in pending:  # each has a source (withdraw() takes it out)
             path = self.sources[name]
-            found = lines_of(path)
+            ran = self.ran_lines.get(name)
+            found = ran[1] if ran is not None and ran[0] == path else lines_of(path)
             if found is NO_LINES and ran_from_bytecode_alone(self.records[name].module, path):
                 continue
             lines[name], line_sources[name] = found, path

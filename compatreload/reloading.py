@@ -356,8 +356,8 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
             finder, listed = run_transaction(groups, origins, loaded, rebind, upgrade, clock, _expected_sources)
         if listed:  # run_transaction has let go of the old versions
             collect_discarded()
-        for name, path, stat, data in finder.sources:
-            record_executed(name, sys.modules[name], path, stat, data)
+        record_executed((name, sys.modules[name], path, stat, data) for name, path, stat, data in finder.sources)
+        INDEX.ran(finder.sources)
         executed_paths = [source[1] for source in finder.sources]
         discard_cached_bytecode(*executed_paths)
         discard_cached_lines(*executed_paths)

@@ -161,6 +161,23 @@ def test_an_edit_nothing_ran_makes_no_dependent(workspace):
     assert sorted(deep_reload("pure.a", dry_run=True)) == ["later", "pure.a"]
 
 
+def test_a_module_a_reload_ran_is_found_by_the_source_it_ran(workspace):
+    """The same for a module a reload has just run: its import lines are
+    those of the source that ran, not of an edit saved after it ran (which
+    nothing has run yet), whenever the index looks next."""
+    workspace.add("pure")
+    workspace.write("pure", "later.py", "TAG = 'later@1'\n")
+    import pure.a  # noqa: F401
+    import later  # noqa: F401
+
+    assert deep_reload("later") == ["later"]
+    workspace.write("pure", "later.py", "from pure.a import value\nTAG = 'later@2'\n")
+    assert deep_reload("pure.a") == ["pure.a"]
+    assert sys.modules["later"].TAG == "later@1" and "value" not in vars(sys.modules["later"])
+    assert deep_reload("later") == ["later"]
+    assert sorted(deep_reload("pure.a", dry_run=True)) == ["later", "pure.a"]
+
+
 def test_every_namespace_that_changed_since_the_last_look_is_looked_at_again(workspace):
     """Three namespaces change between two reloads, one by a new key and two
     by another object under a key (not next to each other in sys.modules):
