@@ -178,6 +178,33 @@ def test_a_module_a_reload_ran_is_found_by_the_source_it_ran(workspace):
     assert sorted(deep_reload("pure.a", dry_run=True)) == ["later", "pure.a"]
 
 
+SAVES_B = """\
+import os
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "saved_b.py"), "w") as stream:
+    stream.write("import saves_a\\nfrom unrelated import X\\nB = 2\\n")
+A = 2
+"""
+
+
+def test_a_file_saved_while_the_reload_runs_gives_the_lines_of_what_ran(workspace):
+    """saved_b's file is saved again while the reload runs (by saves_a's
+    code, which runs first): saved_b runs the saved source, and its import
+    lines, which a later reload goes by, are that source's."""
+    workspace.add("pure")
+    workspace.write("pure", "unrelated.py", "X = 1\n")
+    workspace.write("pure", "saves_a.py", "A = 1\n")
+    workspace.write("pure", "saved_b.py", "import saves_a\nB = 1\n")
+    import saved_b  # noqa: F401
+    import unrelated  # noqa: F401
+
+    assert deep_reload("unrelated", dry_run=True) == ["unrelated"]
+    workspace.write("pure", "saves_a.py", SAVES_B)
+    assert deep_reload("saves_a") == ["saves_a", "saved_b"]
+    assert (sys.modules["saved_b"].B, sys.modules["saved_b"].X) == (2, 1)
+    assert sorted(deep_reload("unrelated", dry_run=True)) == ["saved_b", "unrelated"]
+
+
 def test_every_namespace_that_changed_since_the_last_look_is_looked_at_again(workspace):
     """Three namespaces change between two reloads, one by a new key and two
     by another object under a key (not next to each other in sys.modules):
