@@ -272,15 +272,20 @@ def per_file_version(cache, path, derive, unreadable):
     the file (stamp_of: mtime, size, ctime) and kept in *cache*;
     *unreadable* if it cannot be read."""
     try:
-        stat = os.stat(path)
-        stamp = stamp_of(stat)
-        cached = cache.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        data = read_source(path, stat.st_size)
+        return of_version(cache, path, os.stat(path), derive)
     except (OSError, IOError):
         return unreadable
-    value = derive(data)
+
+
+def of_version(cache, path, stat, derive, data=None):
+    """``derive(bytes)`` of the version of the file at *path* whose stat is
+    *stat*: *cache*'s for that version, else computed from *data* (its
+    bytes, read from *path* if None) and kept as that version's."""
+    stamp = stamp_of(stat)
+    cached = cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    value = derive(read_source(path, stat.st_size) if data is None else data)
     cache[path] = (stamp, value)
     return value
 
@@ -293,15 +298,8 @@ def lines_of(path):
 
 def lines_of_source(path, stat, data):
     """The ImportLines of *data*, read from *path* whose stat was *stat*
-    when the reading began: the cache's for that file version, else made
-    and kept as that version's (no stat: the source a reload ran)."""
-    stamp = stamp_of(stat)
-    cached = _lines.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    lines = ImportLines(data)
-    _lines[path] = (stamp, lines)
-    return lines
+    when the reading began (the source a reload ran: no stat now)."""
+    return of_version(_lines, path, stat, ImportLines, data)
 
 
 def ancestor_packages(name):
