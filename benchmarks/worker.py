@@ -68,17 +68,20 @@ CHECK_ROUNDS = 9
 
 
 def work_functions(spec):
-    """The code object of each planned module's work(): a module executed
-    again compiles a new one (peers that patch old functions in place give
-    them the new code, so the code object tells, not the function)."""
-    return [vars(sys.modules[name])["work"].__code__ for name in spec["order"]]
+    """Each planned module's work() and its code object. A module executed
+    again defines a new function (a peer that patches the old function in
+    place gives it new code; deep_reload reuses the code it compiled from
+    the same bytes), so it is not re-executed if both are the same. A
+    weak reference to the function: the old versions are let go of as usual."""
+    functions = [vars(sys.modules[name])["work"] for name in spec["order"]]
+    return [(weakref.ref(function), function.__code__) for function in functions]
 
 
 def not_reexecuted(spec, before):
     """How many modules of the plan (the target and every dependent) still
     run the code they ran before: never executed again, so whatever they
     computed at import time from their dependencies is stale."""
-    return sum(old is new for old, new in zip(before, work_functions(spec)))
+    return sum(old[0]() is new[0]() and old[1] is new[1] for old, new in zip(before, work_functions(spec)))
 
 
 def reload_floor(spec):

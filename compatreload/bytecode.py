@@ -6,9 +6,15 @@ the same second as the import would run the old code. compatreload
 therefore compiles re-executed modules from their source, and removes the
 cached bytecode of every module it unloads so the next plain import
 recompiles too. linecache (tracebacks, inspect.getsource) trusts its copy
-of a file on the same kind of evidence, so that copy is dropped too."""
+of a file on the same kind of evidence, so that copy is dropped too.
+
+What a reload compiles is kept in memory instead (compiled_code), keyed by
+the source's bytes, not its timestamps: a module whose file is unchanged
+(the dependents of an edited module, most of a deep reload) runs the code
+compiled last time, as a .pyc would give it, and any other byte recompiles."""
 import collections
 import errno
+import hashlib
 import linecache
 import logging
 import os
@@ -16,6 +22,33 @@ import os
 from .compat import cached_bytecode_paths
 
 log = logging.getLogger("compatreload")
+
+#: source path -> (SHA-1 of the bytes compiled, the module's code object),
+#: for the sources a reload compiled (about the size of a .pyc each).
+_compiled = {}
+
+
+def compiled_code(path, data):
+    """The code of *data* (the bytes of the file at *path*) compiled as a
+    module: the code compiled for *path* last time if it was compiled
+    from the same bytes, else compiled now. compile() depends on nothing
+    else: the bytes carry their encoding and __future__ flags, and the
+    interpreter's optimisation level cannot change in a running process."""
+    digest = hashlib.sha1(data).digest()
+    kept = _compiled.get(path)
+    if kept is not None and kept[0] == digest:
+        return kept[1]
+    code = compile(data, path, "exec", dont_inherit=True)
+    _compiled[path] = (digest, code)
+    return code
+
+
+def forget_compiled(*sources):
+    """Let go of the code compiled for the *sources* files (their modules
+    were unloaded)."""
+    for source in sources:
+        _compiled.pop(source, None)
+
 
 #: From this many sources in one folder on, discard_cached_bytecode lists
 #: their cache folder once instead of trying a removal per cached file.

@@ -11,6 +11,7 @@ import os
 import sys
 import types
 
+from .bytecode import compiled_code
 from .changes import read_source
 from .compat import PY2, exec_code, thread_id
 
@@ -66,8 +67,9 @@ class PinnedFinder(object):
         return data
 
     def fresh_code(self, fullname, path):
-        """Compile *path* as it is on disk now, never from cached bytecode."""
-        return compile(self.fresh_source(fullname, path), path, "exec", dont_inherit=True)
+        """The code of *path* as it is on disk now, never from cached
+        bytecode: compiled, or the code compiled before from the same bytes."""
+        return compiled_code(path, self.fresh_source(fullname, path))
 
     def find_spec(self, fullname, path=None, target=None):
         """PEP 451 (3.4+)."""

@@ -4,7 +4,7 @@ import sys
 import types
 import warnings
 
-from .bytecode import discard_cached_bytecode, discard_cached_lines
+from .bytecode import discard_cached_bytecode, discard_cached_lines, forget_compiled
 from .changes import forget_snapshot
 from .collecting import collect_discarded, lists_subclasses
 from .compat import invalidate_caches, outlive_namespace, string_types
@@ -106,6 +106,7 @@ def unload(name, submodules):
                 outlive_namespace(module, namespaces[key])
         discard_cached_bytecode(*sources)  # at once: a folder of many is listed once
         discard_cached_lines(*sources)
+        forget_compiled(*sources)
         forget_snapshot()  # it holds the module objects of the last quiet check
         INDEX.forget(removed)  # it holds their namespaces' objects (and their parents')
         invalidate_caches()

@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from compatreload import ExtensionNotReloadedWarning, ReloadError, Watcher, changed, deep_reload
+from compatreload import ExtensionNotReloadedWarning, ReloadError, Watcher, changed, deep_reload, purge
 from compatreload.reloading import Prefixes
 from conftest import namespace_of, need
 
@@ -405,8 +405,6 @@ def test_old_code_held_elsewhere_keeps_its_own_globals(workspace):
 
 
 def test_old_code_of_a_purged_module_keeps_its_own_globals(workspace):
-    from compatreload import purge
-
     workspace.add("pure")
     import pure.a
 
@@ -452,6 +450,40 @@ def test_a_reexecuted_module_carries_the_loader_a_plain_import_gives(workspace, 
     assert "@2" in inspect.getsource(reloaded)
     gc.collect()
     assert not [item for item in gc.get_objects() if isinstance(item, PinnedFinder)]
+
+
+def test_a_module_whose_file_is_unchanged_runs_the_code_compiled_before(workspace, bytecode):
+    """A reload keeps the code it compiled, keyed by the file's bytes: a
+    dependent whose file is unchanged runs again (new objects, the new
+    dependency) without being compiled again, and any other byte (a
+    same-size edit within the same second) is compiled."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    deep_reload("pure.a")  # compiles a, b and c
+    c_code, a_code = module("pure.c").value.__code__, module("pure.a").value.__code__
+    c_function = module("pure.c").value
+    workspace.set_version("pure", "pure/a.py", 2)
+    deep_reload("pure.a")
+    assert module("pure.c").value() == "c@1>b@1>a@2"
+    assert module("pure.c").value is not c_function  # executed again
+    assert module("pure.c").value.__code__ is c_code  # from the code compiled before
+    assert module("pure.a").value.__code__ is not a_code
+    workspace.set_version("pure", "pure/c.py", 3)
+    deep_reload("pure.a")
+    assert module("pure.c").value() == "c@3>b@1>a@2"
+    assert module("pure.c").value.__code__ is not c_code
+
+
+def test_purge_lets_go_of_the_code_a_reload_compiled(workspace):
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    deep_reload("pure.a")
+    code = weakref.ref(module("pure.a").value.__code__)  # a constant of the module's code
+    purge("pure.a")
+    gc.collect()
+    assert code() is None
 
 
 def test_tracebacks_and_getsource_show_the_source_that_runs(workspace):
