@@ -32,6 +32,8 @@ def run_worker(spec, timeout=None):
     with os.fdopen(handle, "w") as stream:
         json.dump(spec, stream)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    if spec.get("bytecode") == "written":
+        del env["PYTHONDONTWRITEBYTECODE"]
     output = tempfile.TemporaryFile()
     try:
         process = subprocess.Popen([sys.executable, os.path.join(HERE, "worker.py"), path], env=env, stdout=output)
@@ -69,11 +71,14 @@ def installed(module):
     return subprocess.call([sys.executable, "-c", "import " + module], stderr=open(os.devnull, "w")) == 0
 
 
-def reload_rows(folder, shape, size, repeat, peers, peer_timeout):
-    package = synth.generate(folder, shape, size)
-    spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size)}
+def reload_rows(folder, shape, size, repeat, peers, peer_timeout, bytecode="off", labels=("root", "leaf")):
+    """Rows of deep_reload against the floor; *bytecode* "written": every
+    process of the rows writes and reads bytecode caches (the floor's reload
+    then loads an unchanged module's .pyc instead of compiling it)."""
+    package = synth.generate(folder, shape, size, package="synth_%s_%d_%s" % (shape, size, bytecode))
+    spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size), "bytecode": bytecode}
     rows = []
-    for label, target in (("root", spec["modules"][0]), ("leaf", spec["modules"][-1])):
+    for label, target in [(label, spec["modules"][0 if label == "root" else -1]) for label in labels]:
         spec.update(target=target, kind="plan")
         spec["order"] = run_worker(spec)["order"]
         floors, tools = [], []
@@ -91,6 +96,7 @@ def reload_rows(folder, shape, size, repeat, peers, peer_timeout):
             "warm": median(warm), "warm_spread": spread(warm),
             "phases": phases, "warm_phases": warm_phases, "stale": tools[0]["stale"],
             "not_reexecuted": tools[0]["not_reexecuted"], "namespace_size": tools[0]["namespace_size"],
+            "bytecode": bytecode,
         }
         for peer in peers:
             result = run_worker(dict(spec, kind="reload-" + peer), timeout=peer_timeout)
@@ -123,6 +129,12 @@ def changed_rows(folder, size, repeat):
     return dict((kind, (median(values), spread(values))) for kind, values in results.items())
 
 
+RELOAD_HEADER = [
+    "| shape | modules | target | re-executed | floor | first call | ratio | phases, first | steady | ratio | phases, steady | stale refs left | loaded namespace entries |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+]
+
+
 def markdown(reloads, changes, memory_result):
     interpreter = "%s %s" % (platform.python_implementation(), platform.python_version())
     lines = [
@@ -130,25 +142,34 @@ def markdown(reloads, changes, memory_result):
         "Interpreter: %s. Times in ms: median (min-max) over the repeats; ratio = median / floor median, "
         "measured in the same run. Floor: a bare reload loop over the same modules in the same order, in a "
         "process that never imported compatreload (median of 3 loops per process). All runs with "
-        "PYTHONDONTWRITEBYTECODE=1. First call: the first deep_reload in a fresh process, which reads the import "
+        "PYTHONDONTWRITEBYTECODE=1 (but the section with bytecode written). First call: the first deep_reload in a fresh process, which reads the import "
         "lines of every loaded source and builds the loaded-modules index (a Watcher reads the lines when it is "
         "made; the first reload builds the index). Steady: the median of the 3 calls after it, as in a "
-        "long-running server. Phases (ms): "
+        "long-running server. No file changes between the calls: deep_reload compiles a module's source "
+        "once and runs that code again while the file's bytes are the same (the floor compiles every module "
+        "each time; see the section with bytecode written). Phases (ms): "
         "graph / executing / rebinding / bookkeeping." % interpreter,
         "", "## deep_reload", "",
-        "| shape | modules | target | re-executed | floor | first call | ratio | phases, first | steady | ratio | phases, steady | stale refs left | loaded namespace entries |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    ] + RELOAD_HEADER
 
     def phase_text(phases):
         return " / ".join(ms(phases.get(phase, 0)) for phase in ("graph", "executing", "rebinding", "bookkeeping"))
 
-    for row in reloads:
-        lines.append("| %s | %d | %s | %d | %s (%s) | %s (%s) | %.2fx | %s | %s (%s) | %.2fx | %s | %d | %d |" % (
+    def reload_line(row):
+        return ("| %s | %d | %s | %d | %s (%s) | %s (%s) | %.2fx | %s | %s (%s) | %.2fx | %s | %d | %d |" % (
             row["shape"], row["size"], row["target"], row["ran"], ms(row["floor"]), row["floor_spread"],
             ms(row["tool"]), row["tool_spread"], row["tool"] / row["floor"], phase_text(row["phases"]),
             ms(row["warm"]), row["warm_spread"], row["warm"] / row["floor"], phase_text(row["warm_phases"]),
             row["stale"], row["namespace_size"]))
+
+    lines.extend(reload_line(row) for row in reloads if row["bytecode"] == "off")
+    written = [reload_line(row) for row in reloads if row["bytecode"] == "written"]
+    if written:
+        lines += ["", "## deep_reload with bytecode written", "",
+                  "The same, but every process writes and reads bytecode caches (PYTHONDONTWRITEBYTECODE unset): "
+                  "the floor's reload loads each unchanged module from its .pyc, which its first import wrote; "
+                  "deep_reload never reads a .pyc (its mtime check misses a same-second edit), it runs the code "
+                  "it compiled itself from the same bytes.", ""] + RELOAD_HEADER + written
     peer_rows = [(row, peer) for row in reloads for peer in row.get("peers", ())]
     if peer_rows:
         lines += ["", "## Peers (same graph, same target; one run each)", "",
@@ -184,6 +205,7 @@ def main():
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--shapes", default=",".join(synth.SHAPES))
     parser.add_argument("--changed-sizes", default="2000,10000")
+    parser.add_argument("--written-sizes", default="1000", help="sizes also run with bytecode written (root target)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--memory-rounds", type=int, default=100)
     parser.add_argument("--peer-timeout", type=int, default=60, help="seconds before a peer's run is killed")
@@ -201,6 +223,10 @@ def main():
             for shape in options.shapes.split(","):
                 reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else [], options.peer_timeout))
                 print("done: %s %d" % (shape, size), file=sys.stderr)
+        for size in [int(size) for size in options.written_sizes.split(",") if size]:
+            for shape in options.shapes.split(","):
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, [], 0, "written", ("root",)))
+                print("done, bytecode written: %s %d" % (shape, size), file=sys.stderr)
         changes = dict((int(size), changed_rows(folder, int(size), options.repeat)) for size in options.changed_sizes.split(","))
         package = synth.generate(folder, "fanout", 1000, package="memory_1000")
         memory_spec = {"folder": folder, "package": package, "modules": synth.module_names(package, 1000),
