@@ -4,7 +4,8 @@ During a deep reload, ``pinned(origins)`` puts a finder first on
 sys.meta_path that answers only for the modules being re-executed: it
 finds each at its original file, even if sys.path now has another file of
 that name first, and its loader compiles the source as it is on disk now,
-never a cached .pyc. Every other import goes on as usual."""
+never a cached .pyc (the code a reload compiled from the very same bytes is
+run again: bytecode.compiled_code). Every other import goes on as usual."""
 import contextlib
 import importlib
 import os

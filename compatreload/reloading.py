@@ -320,7 +320,8 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
 
     *target*: a module, the name of a loaded module, or a list/tuple of
     them (one transaction for all). Each module runs exactly once, from
-    the file it was loaded from, compiled from its source as it is now;
+    the file it was loaded from, compiled from its source as it is now
+    (the code compiled from the same bytes by an earlier reload is reused);
     dependencies run before dependents, and the modules of an import cycle
     are dropped from sys.modules together and imported again. Modules in
     *exclude* (names or package prefixes) are not re-executed and not
