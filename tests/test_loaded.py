@@ -10,7 +10,7 @@ import types
 import weakref
 
 from compatreload import changed, deep_reload, purge, rebind, reload
-from compatreload.loaded import INDEX
+from compatreload.loaded import INDEX, Record
 
 
 def test_a_binding_made_between_two_reloads_makes_a_dependent(workspace):
@@ -225,6 +225,84 @@ def test_every_namespace_that_changed_since_the_last_look_is_looked_at_again(wor
     holder_three.handler = function
     assert deep_reload("pure.a", dry_run=True)[0] == "pure.a"
     assert sorted(deep_reload("pure.a", dry_run=True)) == ["holder_one", "holder_three", "holder_two", "pure.a"]
+
+
+SIZE_SLOT = Record.__dict__["size"]
+
+
+class SizeReadMeanwhile(Record):
+    """A Record whose size, when it is read, first runs what the test has
+    put in *meanwhile*: the moment another thread may change a namespace
+    while changed_namespaces compares them (it has taken their sizes, not
+    yet their values), which a thread of the test cannot be made to hit.
+    The two tests that use it tell a missing guard on 3.x and PyPy; 2.x
+    namespaces have no order, so where an item lands is not the test's."""
+
+    __slots__ = ()
+    meanwhile = []
+
+    @property
+    def size(self):
+        if self.meanwhile:
+            self.meanwhile.pop()(sys._getframe(1).f_code.co_name)
+        return SIZE_SLOT.__get__(self, Record)
+
+    @size.setter
+    def size(self, value):
+        SIZE_SLOT.__set__(self, value)
+
+
+def changed_meanwhile(name, change):
+    """Make the index's record of module *name* run *change* when
+    changed_namespaces reads the recorded sizes (which the test checks)."""
+    callers = []
+
+    def hook(caller):
+        callers.append(caller)
+        change()
+
+    INDEX.records[name].__class__ = SizeReadMeanwhile
+    SizeReadMeanwhile.meanwhile[:] = [hook]
+    return callers
+
+
+def test_a_namespace_that_grows_while_the_index_compares_them_is_looked_at_again(workspace):
+    """Its items come out one more than its size said: the end marker after
+    them meets the extra one, in its own namespace (not in the next one's)."""
+    workspace.add("pure")
+    workspace.write("pure", "grower.py", "handler = None\n")
+    workspace.write("pure", "after_grower.py", "handler = None\n")
+    import pure.a
+    import grower
+    import after_grower  # noqa: F401
+
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a"]
+    callers = changed_meanwhile("grower", lambda: setattr(grower, "other_handler", sys.modules["pure.a"].value))
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a", "grower"]
+    assert callers == ["changed_namespaces"]
+
+
+def test_a_namespace_that_shrinks_while_the_index_compares_them_hides_no_change_after_it(workspace):
+    """Its items come out fewer than its size said, by more than the
+    namespace after it holds: that one, which changed before the look, is
+    still compared (with the fresh object that follows the items now)."""
+    workspace.add("pure")
+    workspace.write("pure", "shrinker.py", "".join("x%d = %d\n" % (index, index) for index in range(40)))
+    workspace.write("pure", "holder_last.py", "handler = None\n")
+    import pure.a
+    import shrinker
+    import holder_last
+
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a"]
+    holder_last.handler = sys.modules["pure.a"].value
+
+    def shrink():
+        for index in range(40):
+            delattr(shrinker, "x%d" % index)
+
+    callers = changed_meanwhile("shrinker", shrink)
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a", "holder_last"]
+    assert callers == ["changed_namespaces"]
 
 
 def test_a_key_removed_from_sys_modules_is_not_put_back_by_a_reload(workspace):
