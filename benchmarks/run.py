@@ -156,11 +156,11 @@ def markdown(reloads, changes, memory_result):
         return " / ".join(ms(phases.get(phase, 0)) for phase in ("graph", "executing", "rebinding", "bookkeeping"))
 
     def reload_line(row):
-        return ("| %s | %d | %s | %d | %s (%s) | %s (%s) | %.2fx | %s | %s (%s) | %.2fx | %s | %d | %d |" % (
+        return "| %s | %d | %s | %d | %s (%s) | %s (%s) | %.2fx | %s | %s (%s) | %.2fx | %s | %d | %d |" % (
             row["shape"], row["size"], row["target"], row["ran"], ms(row["floor"]), row["floor_spread"],
             ms(row["tool"]), row["tool_spread"], row["tool"] / row["floor"], phase_text(row["phases"]),
             ms(row["warm"]), row["warm_spread"], row["warm"] / row["floor"], phase_text(row["warm_phases"]),
-            row["stale"], row["namespace_size"]))
+            row["stale"], row["namespace_size"])
 
     lines.extend(reload_line(row) for row in reloads if row["bytecode"] == "off")
     written = [reload_line(row) for row in reloads if row["bytecode"] == "written"]
