@@ -14,7 +14,6 @@ the source's bytes, not its timestamps: a module whose file is unchanged
 compiled last time, as a .pyc would give it, and any other byte recompiles."""
 import collections
 import errno
-import hashlib
 import linecache
 import logging
 import os
@@ -23,18 +22,18 @@ from .compat import cached_bytecode_paths
 
 log = logging.getLogger("compatreload")
 
-#: source path -> (SHA-1 of the bytes compiled, the module's code object),
+#: source path -> (digest of the bytes compiled, the module's code object),
 #: for the sources a reload compiled (about the size of a .pyc each).
 _compiled = {}
 
 
-def compiled_code(path, data):
-    """The code of *data* (the bytes of the file at *path*) compiled as a
-    module: the code compiled for *path* last time if it was compiled
-    from the same bytes, else compiled now. compile() depends on nothing
-    else: the bytes carry their encoding and __future__ flags, and the
-    interpreter's optimisation level cannot change in a running process."""
-    digest = hashlib.sha1(data).digest()
+def compiled_code(path, data, digest):
+    """The code of *data* (the bytes of the file at *path*, whose digest,
+    changes.digest_of, is *digest*) compiled as a module: the code compiled
+    for *path* last time if it was compiled from the same bytes, else
+    compiled now. compile() depends on nothing else: the bytes carry their
+    encoding and __future__ flags, and the interpreter's optimisation level
+    cannot change in a running process."""
     kept = _compiled.get(path)
     if kept is not None and kept[0] == digest:
         return kept[1]

@@ -79,10 +79,11 @@ def read_source(path, size=0):
 
 
 def record_executed(ran):
-    """Remember, for each (name, module, path, stat, data) of *ran*, that
-    *data* (read from *path*, whose stat was taken before reading) is what
-    runs as module *name* (the lock is taken once for a whole reload)."""
-    records = [(name, Record(module, path, stat, digest_of(data))) for name, module, path, stat, data in ran]
+    """Remember, for each (name, module, path, stat, digest) of *ran*, that
+    the source whose digest is *digest* (read from *path*, whose stat was
+    taken before reading) is what runs as module *name* (the lock is taken
+    once for a whole reload)."""
+    records = [(name, Record(module, path, stat, digest)) for name, module, path, stat, digest in ran]
     with _records_lock:
         _records.update(records)
         forget_snapshot()

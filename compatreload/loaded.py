@@ -228,11 +228,12 @@ class ModulesIndex(object):
         self.ran_lines.clear()  # those of modules replaced since, or not recorded, are not needed
 
     def ran(self, sources):
-        """A reload ran *sources*, (name, path, stat before reading, bytes):
-        the import lines of each are those of what ran (read_lines takes
-        them for the module's next record, without a stat of its file)."""
-        for name, path, stat, data in sources:
-            self.ran_lines[name] = (path, lines_of_source(path, stat, data))
+        """A reload ran *sources* (pinning.Ran: name, path, stat before
+        reading, bytes...): the import lines of each are those of what ran
+        (read_lines takes them for the module's next record, without a stat
+        of its file)."""
+        for ran in sources:
+            self.ran_lines[ran.name] = (ran.path, lines_of_source(ran.path, ran.stat, ran.data))
 
     def add(self, name, record):
         self.records[name] = record

@@ -6,6 +6,7 @@ finds each at its original file, even if sys.path now has another file of
 that name first, and its loader compiles the source as it is on disk now,
 never a cached .pyc (the code a reload compiled from the very same bytes is
 run again: bytecode.compiled_code). Every other import goes on as usual."""
+import collections
 import contextlib
 import importlib
 import os
@@ -13,7 +14,7 @@ import sys
 import types
 
 from .bytecode import compiled_code
-from .changes import read_source
+from .changes import digest_of, read_source
 from .compat import PY2, exec_code, thread_id
 
 if not PY2:
@@ -34,6 +35,12 @@ class Origin(object):
         self.compiler = compiler
 
 
+#: A source a reload ran: the module's name, the file's path, its stat
+#: taken before reading, the bytes read and their digest (changes.digest_of:
+#: what changed() records, and what bytecode.compiled_code keys its code by).
+Ran = collections.namedtuple("Ran", "name path stat data digest")
+
+
 class PinnedFinder(object):
     """Finds the modules in *origins* (name -> Origin) at their origin.
 
@@ -48,7 +55,7 @@ class PinnedFinder(object):
         self.origins = origins
         self.reuse = reuse or {}
         self.executed = []
-        self.sources = []  # (name, path, stat before reading, bytes)
+        self.sources = []  # Ran, in the order they ran
         self.thread = thread_id()
         self.imported_elsewhere = set()
 
@@ -60,17 +67,19 @@ class PinnedFinder(object):
         return self.origins.get(fullname)
 
     def fresh_source(self, fullname, path):
-        """The bytes of *path* as it is on disk now, noted as what runs."""
+        """The Ran of *path* as it is on disk now, noted as what runs."""
         stat = os.stat(path)
         data = read_source(path, stat.st_size)
+        ran = Ran(fullname, path, stat, data, digest_of(data))
         self.executed.append(fullname)
-        self.sources.append((fullname, path, stat, data))
-        return data
+        self.sources.append(ran)
+        return ran
 
     def fresh_code(self, fullname, path):
         """The code of *path* as it is on disk now, never from cached
         bytecode: compiled, or the code compiled before from the same bytes."""
-        return compiled_code(path, self.fresh_source(fullname, path))
+        ran = self.fresh_source(fullname, path)
+        return compiled_code(path, ran.data, ran.digest)
 
     def find_spec(self, fullname, path=None, target=None):
         """PEP 451 (3.4+)."""
@@ -154,7 +163,7 @@ if not PY2:
         source = None
 
         def exec_module(self, module):
-            self.source = self.finder.fresh_source(self.name, self.path)
+            self.source = self.finder.fresh_source(self.name, self.path).data
             super(FreshSourceFor, self).exec_module(module)
 
         def path_stats(self, path):

@@ -8,7 +8,7 @@ import types
 import warnings
 
 from .bytecode import discard_cached_bytecode, discard_cached_lines
-from .changes import digest_of, executed_digest, record_executed
+from .changes import executed_digest, record_executed
 from .collecting import collect_discarded, lists_subclasses
 from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
@@ -280,12 +280,12 @@ def check_sources(sources, expected, old_modules):
     """Raise SourceChangedError if a module ran another source than the one
     expected: *expected* (name -> digest) for the changed modules, what ran
     last for the others (a file saved while the reload read it)."""
-    for name, path, stat, data in sources:
-        wanted = expected.get(name) or executed_digest(name, old_modules.get(name))
-        if wanted is not None and digest_of(data) != wanted:
+    for ran in sources:
+        wanted = expected.get(ran.name) or executed_digest(ran.name, old_modules.get(ran.name))
+        if wanted is not None and ran.digest != wanted:
             raise SourceChangedError(
                 "deep_reload(): %s changed while it was being reloaded (%s); nothing was "
-                "reloaded, try again once the file is saved" % (name, path)
+                "reloaded, try again once the file is saved" % (ran.name, ran.path)
             )
 
 
@@ -357,9 +357,9 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
             finder, listed = run_transaction(groups, origins, loaded, rebind, upgrade, clock, _expected_sources)
         if listed:  # run_transaction has let go of the old versions
             collect_discarded()
-        record_executed((name, sys.modules[name], path, stat, data) for name, path, stat, data in finder.sources)
+        record_executed((ran.name, sys.modules[ran.name], ran.path, ran.stat, ran.digest) for ran in finder.sources)
         INDEX.ran(finder.sources)
-        executed_paths = [source[1] for source in finder.sources]
+        executed_paths = [ran.path for ran in finder.sources]
         discard_cached_bytecode(*executed_paths)
         discard_cached_lines(*executed_paths)
         clock.lap("bookkeeping")
