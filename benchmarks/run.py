@@ -71,20 +71,22 @@ def installed(module):
     return subprocess.call([sys.executable, "-c", "import " + module], stderr=open(os.devnull, "w")) == 0
 
 
-def reload_rows(folder, shape, size, repeat, peers, peer_timeout, bytecode="off", labels=("root", "leaf")):
+def reload_rows(folder, shape, size, repeat, peers, peer_timeout, bytecode="off", labels=("root", "leaf"), series=0):
     """Rows of deep_reload against the floor; *bytecode* "written": every
     process of the rows writes and reads bytecode caches (the floor's reload
-    then loads an unchanged module's .pyc instead of compiling it)."""
+    then loads an unchanged module's .pyc instead of compiling it); *series*:
+    the root's processes also time that many calls in a row (worker.amortized)."""
     package = synth.generate(folder, shape, size, package="synth_%s_%d_%s" % (shape, size, bytecode))
     spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size), "bytecode": bytecode}
     rows = []
     for label, target in [(label, spec["modules"][0 if label == "root" else -1]) for label in labels]:
-        spec.update(target=target, kind="plan")
+        spec.update(target=target, kind="plan", series=series if label == "root" else 0)
         spec["order"] = run_worker(spec)["order"]
-        floors, tools = [], []
+        floor_results, tools = [], []
         for _ in range(repeat):
-            floors.append(run_worker(dict(spec, kind="reload-floor"))["seconds"])
+            floor_results.append(run_worker(dict(spec, kind="reload-floor")))
             tools.append(run_worker(dict(spec, kind="reload-tool")))
+        floors = [floor["seconds"] for floor in floor_results]
         seconds = [tool["seconds"] for tool in tools]
         warm = [tool["warm"] for tool in tools]
         phases = dict((phase, median([tool["phases"][phase] for tool in tools])) for phase in tools[0]["phases"])
@@ -98,6 +100,11 @@ def reload_rows(folder, shape, size, repeat, peers, peer_timeout, bytecode="off"
             "not_reexecuted": tools[0]["not_reexecuted"], "namespace_size": tools[0]["namespace_size"],
             "bytecode": bytecode,
         }
+        if spec["series"]:
+            row["series"] = dict(
+                (key, amortized_median([result["series"] for result in results]))
+                for key, results in (("floor", floor_results), ("tool", tools)))
+            row["series_calls"] = spec["series"]
         for peer in peers:
             result = run_worker(dict(spec, kind="reload-" + peer), timeout=peer_timeout)
             if result is None:
@@ -106,6 +113,15 @@ def reload_rows(folder, shape, size, repeat, peers, peer_timeout, bytecode="off"
                 (peer, result["seconds"], result["stale"], result["not_reexecuted"], result["error"]))
         rows.append(row)
     return rows
+
+
+def amortized_median(series):
+    """The median seconds per call and full collections per call (None on
+    2.7) of worker.amortized results."""
+    collections = [result["full_collections"] for result in series]
+    return (median([result["seconds"] for result in series]),
+            spread([result["seconds"] for result in series]),
+            None if None in collections else median(collections))
 
 
 def aged(folder, package):
@@ -170,6 +186,23 @@ def markdown(reloads, changes, memory_result):
                   "the floor's reload loads each unchanged module from its .pyc, which its first import wrote; "
                   "deep_reload never reads a .pyc (its mtime check misses a same-second edit), it runs the code "
                   "it compiled itself from the same bytes.", ""] + RELOAD_HEADER + written
+    amortized = [row for row in reloads if "series" in row]
+    if amortized:
+        lines += ["", "## deep_reload amortized, the collector included", "",
+                  "The root target of the sizes below: per process, %d calls in a row (after the calls above) "
+                  "and a full collection after them, timed together, per call. A full collection runs every "
+                  "few reloads and frees the old versions it finds; a median of single calls leaves that out "
+                  "for the floor, which sets one off less often, and counts it by chance. Here both pay for "
+                  "the garbage they left. Full collections: those the calls set off, per call "
+                  "(3.4+, from gc.get_stats)." % amortized[0]["series_calls"], "",
+                  "| shape | modules | bytecode | floor per call | deep_reload per call | ratio | full collections per call, floor / deep_reload |",
+                  "|---|---|---|---|---|---|---|"]
+        for row in amortized:
+            floor, tool = row["series"]["floor"], row["series"]["tool"]
+            counts = "-" if floor[2] is None else "%.2f / %.2f" % (floor[2], tool[2])
+            lines.append("| %s | %d | %s | %s (%s) | %s (%s) | %.2fx | %s |" % (
+                row["shape"], row["size"], row["bytecode"], ms(floor[0]), floor[1], ms(tool[0]), tool[1],
+                tool[0] / floor[0], counts))
     peer_rows = [(row, peer) for row in reloads for peer in row.get("peers", ())]
     if peer_rows:
         lines += ["", "## Peers (same graph, same target; one run each)", "",
@@ -194,9 +227,11 @@ def markdown(reloads, changes, memory_result):
             size, ms(floor[0]), floor[1], ms(tool[0]), tool[1], tool[0] / floor[0],
             "%s (%s)" % (ms(ipython[0]), ipython[1]) if ipython else "not installed"))
     lines += ["", "## Memory", "",
-              "%d deep_reloads of a %d-module package: %d of %d old function versions alive after gc; RSS growth %d KiB." % (
+              "%d deep_reloads of a %d-module package: %d of %d old function versions alive after gc; RSS growth %d KiB. "
+              "Between the reloads, before any collection was asked for, the automatic collector had left at most "
+              "%d old versions of a module alive (%.1f on average)." % (
                   memory_result["rounds"], memory_result["size"], memory_result["alive"], memory_result["checked"],
-                  memory_result["rss_growth_kib"]), ""]
+                  memory_result["rss_growth_kib"], memory_result["most_lingering"], memory_result["mean_lingering"]), ""]
     return "\n".join(lines)
 
 
@@ -206,6 +241,8 @@ def main():
     parser.add_argument("--shapes", default=",".join(synth.SHAPES))
     parser.add_argument("--changed-sizes", default="2000,10000")
     parser.add_argument("--written-sizes", default="1000", help="sizes also run with bytecode written (root target)")
+    parser.add_argument("--series-sizes", default="1000", help="sizes whose root also runs calls in a row (amortized)")
+    parser.add_argument("--series-calls", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--memory-rounds", type=int, default=100)
     parser.add_argument("--peer-timeout", type=int, default=60, help="seconds before a peer's run is killed")
@@ -217,15 +254,18 @@ def main():
     elif sys.version_info[0] == 2 and installed("reimport"):
         peers = ["reimport", "reimport-plan"]
     folder = tempfile.mkdtemp(prefix="compatreload-bench-")
+    series_sizes = [int(size) for size in options.series_sizes.split(",") if size]
     try:
         reloads = []
         for size in [int(size) for size in options.sizes.split(",")]:
             for shape in options.shapes.split(","):
-                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else [], options.peer_timeout))
+                series = options.series_calls if size in series_sizes else 0
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else [], options.peer_timeout, series=series))
                 print("done: %s %d" % (shape, size), file=sys.stderr)
         for size in [int(size) for size in options.written_sizes.split(",") if size]:
             for shape in options.shapes.split(","):
-                reloads.extend(reload_rows(folder, shape, size, options.repeat, [], 0, "written", ("root",)))
+                series = options.series_calls if size in series_sizes else 0
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, [], 0, "written", ("root",), series))
                 print("done, bytecode written: %s %d" % (shape, size), file=sys.stderr)
         changes = dict((int(size), changed_rows(folder, int(size), options.repeat)) for size in options.changed_sizes.split(","))
         package = synth.generate(folder, "fanout", 1000, package="memory_1000")

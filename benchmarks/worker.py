@@ -15,7 +15,11 @@ Kinds (spec["kind"]):
   older than 2 s, see run.py), nothing changed: a bare os.stat loop,
   compatreload.changed(), IPython's autoreload check; the median of
   CHECK_ROUNDS checks after a first one.
-- memory: 100 deep_reloads of the package; old versions alive after gc, RSS growth."""
+- memory: 100 deep_reloads of the package; old versions alive after gc, RSS growth,
+  and how many old versions the automatic collector left alive between reloads.
+
+With spec["series"] (reload-floor, reload-tool): also that many calls in a
+row and a full collection, per call (see amortized)."""
 import gc
 import importlib
 import json
@@ -84,16 +88,46 @@ def not_reexecuted(spec, before):
     return sum(old[0]() is new[0]() and old[1] is new[1] for old, new in zip(before, work_functions(spec)))
 
 
+def full_collections():
+    """Full (oldest generation) collections so far: 3.4+; None on 2.7."""
+    stats = getattr(gc, "get_stats", None)
+    return None if stats is None else stats()[-1]["collections"]
+
+
+def amortized(call, count):
+    """*count* calls of *call* in a row and a full collection after them:
+    seconds per call, the collector's work on the garbage they left charged
+    to them (a median of single calls leaves it out, or counts it by chance:
+    a full collection runs every few reloads and frees every old version
+    it finds); and the full collections the calls set off, per call (None
+    on 2.7, which does not count them)."""
+    before = full_collections()
+    started = clock()
+    for _ in range(count):
+        call()
+    gc.collect()
+    seconds = (clock() - started) / count
+    after = full_collections()
+    return {"seconds": seconds, "full_collections": None if before is None else (after - before - 1) / float(count)}
+
+
 def reload_floor(spec):
     load(spec)
     reload = importlib.reload if sys.version_info >= (3, 4) else reload_builtin()
+
+    def loop():
+        for name in spec["order"]:
+            reload(sys.modules[name])
+
     times = []
     for _ in range(ROUNDS):
         started = clock()
-        for name in spec["order"]:
-            reload(sys.modules[name])
+        loop()
         times.append(clock() - started)
-    return {"seconds": median(times)}
+    result = {"seconds": median(times)}
+    if spec.get("series"):
+        result["series"] = amortized(loop, spec["series"])
+    return result
 
 
 def reload_builtin():
@@ -119,6 +153,7 @@ def reload_tool(spec):
         compatreload.deep_reload(spec["target"])
         warm.append(clock() - started)
     warm_phases = dict(reloading.last_phases)
+    series = amortized(lambda: compatreload.deep_reload(spec["target"]), spec["series"]) if spec.get("series") else None
     namespace_size = sum(len(vars(m)) for m in list(sys.modules.values()) if isinstance(m, types.ModuleType))
     return {
         "seconds": seconds,
@@ -129,6 +164,7 @@ def reload_tool(spec):
         "stale": stale,
         "not_reexecuted": missed,
         "namespace_size": namespace_size,
+        "series": series,
     }
 
 
@@ -218,13 +254,16 @@ def memory(spec):
     import compatreload
 
     olds = []  # functions, not modules: 2.7 modules take no weak references
+    lingering = []  # old versions of the first module alive after each reload, before any collection is asked for
     before = rss_kib()
     for _ in range(spec["rounds"]):
         olds.extend(weakref.ref(vars(sys.modules[name])["work"]) for name in spec["modules"][:50])
         compatreload.deep_reload(spec["target"])
+        lingering.append(sum(ref() is not None for ref in olds[::50]))
     gc.collect()
     alive = sum(ref() is not None for ref in olds)
-    return {"alive": alive, "checked": len(olds), "rss_growth_kib": rss_kib() - before}
+    return {"alive": alive, "checked": len(olds), "rss_growth_kib": rss_kib() - before,
+            "most_lingering": max(lingering), "mean_lingering": sum(lingering) / float(len(lingering))}
 
 
 def plan(spec):
