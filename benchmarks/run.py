@@ -255,17 +255,19 @@ def main():
         peers = ["reimport", "reimport-plan"]
     folder = tempfile.mkdtemp(prefix="compatreload-bench-")
     series_sizes = [int(size) for size in options.series_sizes.split(",") if size]
+
+    def series_of(size):
+        return options.series_calls if size in series_sizes else 0
+
     try:
         reloads = []
         for size in [int(size) for size in options.sizes.split(",")]:
             for shape in options.shapes.split(","):
-                series = options.series_calls if size in series_sizes else 0
-                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else [], options.peer_timeout, series=series))
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, peers if size <= 1000 else [], options.peer_timeout, series=series_of(size)))
                 print("done: %s %d" % (shape, size), file=sys.stderr)
         for size in [int(size) for size in options.written_sizes.split(",") if size]:
             for shape in options.shapes.split(","):
-                series = options.series_calls if size in series_sizes else 0
-                reloads.extend(reload_rows(folder, shape, size, options.repeat, [], 0, "written", ("root",), series))
+                reloads.extend(reload_rows(folder, shape, size, options.repeat, [], 0, "written", ("root",), series_of(size)))
                 print("done, bytecode written: %s %d" % (shape, size), file=sys.stderr)
         changes = dict((int(size), changed_rows(folder, int(size), options.repeat)) for size in options.changed_sizes.split(","))
         package = synth.generate(folder, "fanout", 1000, package="memory_1000")
