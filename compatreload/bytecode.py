@@ -18,7 +18,7 @@ import linecache
 import logging
 import os
 
-from .compat import cached_bytecode_paths
+from .compat import BYTECODE_ENDINGS, cached_bytecode_paths
 
 log = logging.getLogger("compatreload")
 
@@ -53,10 +53,6 @@ def forget_compiled(*sources):
 #: their cache folder once instead of trying a removal per cached file.
 LIST_FOLDER_FROM = 4
 
-#: How the names of cached bytecode files end: x.pyc and x.pyo beside x.py
-#: on 2.x; __pycache__/x.<tag>[.opt-N].pyc on 3.x.
-BYTECODE_ENDINGS = (".pyc", ".pyo")
-
 
 def discard_cached_bytecode(*sources):
     """Remove the bytecode this interpreter cached for the *sources* files.
@@ -64,12 +60,13 @@ def discard_cached_bytecode(*sources):
     Returns the paths removed. The cache folder of LIST_FOLDER_FROM or
     more of the sources is listed once and only the files it holds are
     removed: a reload of many modules must not pay a failed removal per
-    module; those of fewer are removed without a listing (2.x caches
-    beside the sources: listing a package folder of 1,000 modules cost a
-    reload of one 0.3 ms). A listing with no bytecode file in it (a folder
-    reloaded before: a reload writes none) ends there, before any cache
-    path is worked out (3.x: 6 ms for 1,000 sources). A cache that cannot be removed (read-only
-    folder) is logged and left: the caller compiles from source anyway."""
+    module (nor, on 3.x, a cache path worked out per module: 5 us each,
+    while the folder of modules reloaded before holds none, since a
+    reload writes none); those of fewer are removed without a listing
+    (2.x caches beside the sources: listing a package folder of 1,000
+    modules cost a reload of one 0.3 ms). A cache that cannot be removed
+    (read-only folder) is logged and left: the caller compiles from
+    source anyway."""
     by_directory = collections.defaultdict(list)
     for source in sources:
         by_directory[os.path.dirname(source)].append(source)
@@ -83,11 +80,19 @@ def discard_cached_bytecode(*sources):
         except OSError:
             continue  # no cache folder: nothing was cached
         present = set(name for name in listing if name.endswith(BYTECODE_ENDINGS))
-        if not present:
-            continue  # what a reload leaves: it removed them and writes none
-        paths = [path for source in group for path in cached_bytecode_paths(source)]
+        firsts = set(name.partition(".")[0] for name in present)
+        paths = [path for source in group if may_be_cached(source, firsts) for path in cached_bytecode_paths(source)]
         removed.extend(remove_files(path for path in paths if os.path.basename(path) in present))
     return removed
+
+
+def may_be_cached(source, firsts):
+    """Whether a file whose name begins with one of *firsts* (up to its
+    first dot) may cache the *source* file's bytecode: the name of every
+    file caching x.py begins with "x." (2.x x.pyc, 3.x x.<tag>.pyc), but
+    that of a source without a dot in its name (3.x caches x as x<tag>.pyc)."""
+    name = os.path.basename(source)
+    return "." not in name or name.partition(".")[0] in firsts
 
 
 def remove_files(paths):

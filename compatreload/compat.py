@@ -207,6 +207,10 @@ if PY2:
         """2.x writes x.pyc (and x.pyo under -O) beside x.py."""
         return [source + "c", source + "o"]
 
+    #: How the name of a file 2.x caches bytecode in ends (x.pyc, x.pyo,
+    #: and settings.confc for imp.load_source("settings", "settings.conf")).
+    BYTECODE_ENDINGS = ("c", "o")
+
     def source_loader_kind(loader):
         """2.x: PLAIN_COMPILE if *loader*, a module's ``__loader__``, is None:
         2.x sets no loader on a source file it imports, nor on what
@@ -256,6 +260,9 @@ else:
         under sys.pycache_prefix, 3.8+: cache_from_source knows where)."""
         plain = importlib.util.cache_from_source(source, optimization="")
         return [plain] + [plain[: -len(".pyc")] + ".opt-%d.pyc" % level for level in (1, 2)]
+
+    #: How the name of a file 3.x caches bytecode in ends.
+    BYTECODE_ENDINGS = (".pyc",)
 
 
 #: Whether a file's st_ctime is the time of its last change: on POSIX a
