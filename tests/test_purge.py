@@ -7,7 +7,7 @@ import warnings
 import pytest
 import six
 
-from compatreload import ExtensionNotReloadedWarning, purge, reload
+from compatreload import ExtensionNotReloadedWarning, deep_reload, purge, reload
 from conftest import need
 
 PY2 = sys.version_info[0] == 2
@@ -242,6 +242,32 @@ def test_purge_removes_the_cached_bytecode_of_many_modules_of_one_folder(workspa
         assert all(any(os.path.exists(path) for path in cached_bytecode_paths(source)) for source in sources)
         purge("pure")
         assert not any(os.path.exists(path) for source in sources for path in cached_bytecode_paths(source))
+    finally:
+        sys.dont_write_bytecode = saved
+
+
+def test_a_reload_removes_the_cached_bytecode_of_sources_of_any_name_in_a_listed_folder(workspace):
+    """The cache folder listed once for the many sources a reload ran: the
+    bytecode cached for a source named otherwise than x.py (settings.conf;
+    a name without a dot, which 3.x caches as <name><tag>.pyc, not
+    <name>.<tag>.pyc) is removed too."""
+    from compatreload.bytecode import LIST_FOLDER_FROM
+    from compatreload.compat import cached_bytecode_paths
+    from conftest import load_source_file
+
+    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+    try:
+        names = ["plain_%d" % index for index in range(LIST_FOLDER_FROM)]
+        sources = [workspace.write("pure", name + ".py", "X = 1\n") for name in names]
+        sources.append(workspace.write("pure", "app_settings.conf", "LIMIT = 1\n"))
+        sources.append(workspace.write("pure", "appsettings", "LIMIT = 2\n"))
+        names += ["app_settings", "appsettings"]
+        for name, source in zip(names, sources):
+            load_source_file(name, source)
+        cached = [path for source in sources for path in cached_bytecode_paths(source) if os.path.exists(path)]
+        assert len(cached) == len(sources)  # one file each: the test sees them all
+        assert sorted(deep_reload(names)) == sorted(names)
+        assert [path for path in cached if os.path.exists(path)] == []
     finally:
         sys.dont_write_bytecode = saved
 
