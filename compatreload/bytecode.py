@@ -80,6 +80,8 @@ def discard_cached_bytecode(*sources):
         except OSError:
             continue  # no cache folder: nothing was cached
         present = set(name for name in listing if name.endswith(BYTECODE_ENDINGS))
+        if not present:
+            continue  # the folder of modules reloaded before: no source of the group is looked at
         firsts = set(name.partition(".")[0] for name in present)
         paths = [path for source in group if may_be_cached(source, firsts) for path in cached_bytecode_paths(source)]
         removed.extend(remove_files(path for path in paths if os.path.basename(path) in present))
