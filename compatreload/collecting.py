@@ -18,11 +18,12 @@ from .compat import CLASS_TYPES
 BUILTIN_MODULES = frozenset(["builtins", "__builtin__", "exceptions"])
 
 
-def defines_listed_subclass(name, namespace):
-    """Whether *namespace*, a version of module *name*, defines a class
-    with a base that another module, not the built-ins, defined."""
-    for value in namespace.values():
-        if issubclass(type(value), CLASS_TYPES) and getattr(value, "__module__", None) == name:
+def defines_listed_subclass(name, definitions):
+    """Whether *definitions* (holding.own_definitions of a version of module
+    *name*) hold a class with a base that another module, not the
+    built-ins, defined."""
+    for _, value in definitions:
+        if issubclass(type(value), CLASS_TYPES):
             for base in value.__bases__:
                 defined_in = getattr(base, "__module__", None)
                 if defined_in != name and defined_in not in BUILTIN_MODULES:
@@ -30,10 +31,11 @@ def defines_listed_subclass(name, namespace):
     return False
 
 
-def lists_subclasses(namespaces):
-    """Whether letting go of *namespaces* (module name -> namespace) leaves
-    a class in the ``__subclasses__()`` of a base that stays."""
-    return any(defines_listed_subclass(name, namespace) for name, namespace in namespaces.items())
+def lists_subclasses(definitions):
+    """Whether letting go of module versions whose *definitions* are these
+    (module name -> holding.own_definitions) leaves a class in the
+    ``__subclasses__()`` of a base that stays."""
+    return any(defines_listed_subclass(name, found) for name, found in definitions.items())
 
 
 def collect_discarded():

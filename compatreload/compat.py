@@ -451,14 +451,6 @@ def is_cached_function(value):
     return kind in LRU_CACHE_TYPES
 
 
-def is_definition(value):
-    """Whether *value* is a function, a class or a functools.lru_cache
-    wrapper: what names the module that defined it in ``__module__`` (a
-    wrapper copies its function's), by its real type (see is_class)."""
-    kind = type(value)
-    return kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES)
-
-
 def cache_parameters(cached):
     """An lru_cache wrapper's parameters: maxsize and typed on 3.9+ and
     PyPy 3 (``cache_parameters()``); maxsize alone on 3.2-3.8, whose

@@ -32,6 +32,12 @@ PLAIN_TYPES = frozenset(
 )
 
 
+# A definition is a function, a class (2.x old-style too) or an lru_cache
+# wrapper (which copies its function's ``__module__``), told by its real
+# type: ``kind is types.FunctionType or kind in LRU_CACHE_TYPES or
+# issubclass(kind, CLASS_TYPES)``, written out where it is used, since
+# most values of every namespace reach it (look_at, own_definitions).
+
 #: What holds nothing (shared: most lookups find one of these).
 NOTHING = frozenset()
 
@@ -54,7 +60,7 @@ def look_at(module_name, keys, values):
         kind = type(value)
         if kind in PLAIN_TYPES:
             continue
-        # compat.is_definition, inlined: most values of every namespace get here.
+        # a definition (see above)
         if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
             definers.add(getattr(value, "__module__", None))
         elif issubclass(kind, types.ModuleType):
@@ -66,6 +72,24 @@ def look_at(module_name, keys, values):
                 modules.append((name, value))
     definers.discard(module_name)
     return tuple(definers), tuple(modules), tuple(module_keys), tuple(module_values)
+
+
+def own_definitions(module_name, namespace):
+    """(key, object) of every function (lru_cache wrapper too) and class
+    *namespace* holds whose ``__module__`` is *module_name*: the objects a
+    reload of that module replaces. One pass for everything that needs
+    them (rebinding.distinct_objects, collecting.lists_subclasses); a plain
+    value costs one type lookup, as in look_at()."""
+    found = []
+    for key, value in namespace.items():
+        kind = type(value)
+        if kind in PLAIN_TYPES:
+            continue
+        # a definition (see above)
+        if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
+            if getattr(value, "__module__", None) == module_name:
+                found.append((key, value))
+    return found
 
 
 def loaded_held(definers, modules):

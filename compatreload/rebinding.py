@@ -17,21 +17,24 @@ import sys
 import types
 import warnings
 
-from .compat import is_definition
 from .errors import StaleBindingWarning
 from .graph import lines_of, may_import, own_names, resolve, statements_of
+from .holding import own_definitions
 from .origins import module_namespace, source_file
 from .transaction import MISSING
 
 
 class Replacement(object):
-    """One reloaded module: its name, old namespace and new namespace."""
+    """One reloaded module: its name, old namespace and new namespace, and
+    the old namespace's own definitions (holding.own_definitions: found
+    here unless given, as deep_reload gives them)."""
 
-    __slots__ = ("name", "old", "new", "old_module", "new_module")
+    __slots__ = ("name", "old", "new", "old_module", "new_module", "definitions")
 
-    def __init__(self, name, old_namespace, new_module, old_module=None):
+    def __init__(self, name, old_namespace, new_module, old_module=None, definitions=None):
         self.name = name
         self.old = old_namespace
+        self.definitions = own_definitions(name, old_namespace) if definitions is None else definitions
         self.new = module_namespace(new_module)
         self.old_module = old_module
         self.new_module = new_module
@@ -46,9 +49,8 @@ def distinct_objects(replacements):
     for replacement in replacements:
         if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
             index[id(replacement.old_module)] = (replacement, None, replacement.old_module)
-        for name, value in replacement.old.items():
-            if is_definition(value) and getattr(value, "__module__", None) == replacement.name:
-                index.setdefault(id(value), (replacement, name, value))
+        for name, value in replacement.definitions:
+            index.setdefault(id(value), (replacement, name, value))
     return index
 
 

@@ -13,6 +13,7 @@ from .collecting import collect_discarded, lists_subclasses
 from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import NO_LINES, cycles_in_order, names_taken_from
+from .holding import own_definitions
 from .loaded import INDEX, LoadedModules
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
 from .origins import (
@@ -385,7 +386,8 @@ def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_so
     let go of is listed by a base that stays (see collecting.py)."""
     old_modules = dict((name, sys.modules[name]) for name in origins)
     old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
-    discarded_subclasses = lists_subclasses(old_namespaces)
+    definitions = dict((name, own_definitions(name, namespace)) for name, namespace in old_namespaces.items())
+    discarded_subclasses = lists_subclasses(definitions)
     with pinned(origins, old_modules if upgrade else None) as finder:
         with Transaction(finder.imported_elsewhere) as transaction:
             if upgrade:
@@ -402,7 +404,7 @@ def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_so
                 check_sources(finder.sources, expected_sources, old_modules)
             if rebind:
                 replacements = [
-                    Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name])
+                    Replacement(name, old_namespaces[name], sys.modules[name], old_modules[name], definitions[name])
                     for name in old_modules
                 ]
                 rebinder = Rebinder(replacements, transaction.assign, loaded.lines, loaded.aliases)
