@@ -20,7 +20,10 @@ INDEX holds the namespaces it looked at and the objects they held then
 (see Record): forget() lets go of the modules a reload replaced or
 rebound and of those purge() unloads, so that it keeps no replaced
 version alive once those return; an object a namespace let go of
-otherwise stays alive until the next look. Used under locking.exclusive()
+otherwise stays alive until the next look. What such a record
+contributed (the names of the modules it holds) stays until the next
+update, which redoes only what the new record contributes otherwise
+(ModulesIndex.set_aside). Used under locking.exclusive()
 (deep_reload, rebind and purge take it), so one thread at a time."""
 import bisect
 import collections
@@ -185,6 +188,8 @@ class ModulesIndex(object):
         # names of: renamed modules; records let go of whose entries were not;
         # entries let go of (whatever sys.modules holds there now)
         self.renamed, self.unlooked, self.forgotten = set(), set(), set()
+        # name -> what the record let go of by set_aside() mentioned (a tuple)
+        self.set_aside_mentions = {}
         self.held, self.holders, self.mentions = {}, {}, collections.defaultdict(set)
         self.sources, self.aliases, self.aliases_of = {}, {}, {}
         self.lines, self.line_sources = {}, {}
@@ -215,11 +220,17 @@ class ModulesIndex(object):
         for name in gone:
             self.drop(name)
         for name in refresh:
-            if name in self.records:
-                self.drop(name)
             entry = self.entries[name]
-            if isinstance(entry, types.ModuleType):
-                self.add(name, Record(name, entry))
+            record = Record(name, entry) if isinstance(entry, types.ModuleType) else None
+            if record is not None and self.may_replace(name, record):
+                self.replace(name, record)
+                continue
+            if name in self.records or name in self.set_aside_mentions:
+                self.drop(name)
+            if record is not None:
+                self.add(name, record)
+        for name in list(self.set_aside_mentions):  # set aside, and no longer loaded
+            self.drop(name)
         keys = moved_names.union(gone, self.forgotten)
         self.forgotten.clear()
         if keys:
@@ -246,6 +257,39 @@ class ModulesIndex(object):
         self.records.pop(name, None)
         self.renamed.discard(name)
 
+    def set_aside(self, name):
+        """Let go of the record of *name* (and of every object it holds) but
+        not yet of what it contributed (held, holders, mentions, sources):
+        the next update replaces that with what the module's new record
+        contributes, redoing only what differs (see replace), or withdraws
+        it if the module is gone. Most modules a reload replaces hold the
+        same modules as before. Nothing reads what was contributed before
+        an update."""
+        record = self.records.pop(name, None)
+        if record is not None:
+            self.set_aside_mentions[name] = tuple(record.mentioned())
+            self.renamed.discard(name)
+
+    def may_replace(self, name, record):
+        """Whether *record*, of a module loaded under its own name, can
+        take the place of the one of *name* set aside, also of such a module."""
+        return name in self.set_aside_mentions and name in self.held and record.alias_of(name) is None
+
+    def replace(self, name, record):
+        """Make *record* that of *name* in place of the one set aside: what
+        it contributes is what that did (contribute()), but for what differs."""
+        before = self.set_aside_mentions.pop(name)
+        self.records[name] = record
+        if record.own_name != name:
+            self.renamed.add(name)
+        mentioned = tuple(record.mentioned())
+        if mentioned != before:
+            self.unmention(name, before)
+            for module_name in mentioned:
+                self.mentions[module_name].add(name)
+        self.set_held(name, record.held())
+        self.set_source(name, record.path)
+
     def follow_sys_modules(self, keys, refreshed):
         """The sys.modules *keys* now hold another entry (or none): redo
         what depended on them, the held sets naming them and the aliases."""
@@ -270,9 +314,7 @@ class ModulesIndex(object):
         for mentioned in record.mentioned():
             self.mentions[mentioned].add(name)
         self.set_held(name, record.held())
-        if record.path is not None:
-            self.sources[name] = record.path
-            self.lines_pending.add(name)
+        self.set_source(name, record.path)
 
     def withdraw(self, name):
         """Take back what contribute() added for *name*."""
@@ -284,16 +326,29 @@ class ModulesIndex(object):
             else:
                 del self.aliases_of[own]
         record = self.records.get(name)
-        if record is not None and name in self.held:
-            for mentioned in record.mentioned():
-                mentioning = self.mentions[mentioned]
-                mentioning.discard(name)
-                if not mentioning:
-                    del self.mentions[mentioned]
+        mentioned = self.set_aside_mentions.pop(name, None) if record is None else record.mentioned()
+        if mentioned is not None and name in self.held:
+            self.unmention(name, mentioned)
             self.set_held(name, None)
-        if self.sources.pop(name, None) is not None:
+        self.set_source(name, None)
+
+    def set_source(self, name, path):
+        """Make *path* (None: none) the source of *name*, its lines to be
+        read (again) by read_lines, or dropped."""
+        if path is not None:
+            self.sources[name] = path
+            self.lines_pending.add(name)
+        elif self.sources.pop(name, None) is not None:
             self.lines_dropped.add(name)
             self.lines_pending.discard(name)
+
+    def unmention(self, name, mentioned):
+        """Take *name* out of mentions of each of *mentioned*."""
+        for module_name in mentioned:
+            mentioning = self.mentions[module_name]
+            mentioning.discard(name)
+            if not mentioning:
+                del self.mentions[module_name]
 
     def set_held(self, name, held):
         """Make *held* (None: nothing, not loaded) what *name* holds, and
@@ -351,7 +406,7 @@ class ModulesIndex(object):
         packages, whose namespaces the import system changes when it loads one."""
         names = list(names)
         for name in names:
-            self.drop(name)
+            self.set_aside(name)
             self.entries.pop(name, None)
         self.forgotten.update(names)  # what depends on their entries is redone
         self.world = None  # it holds the entries as they were
@@ -397,7 +452,7 @@ class ModulesIndex(object):
         were changed in place (rebound): looked at afresh by the next update."""
         for name in names:
             if name in self.records:
-                self.drop(name)
+                self.set_aside(name)
                 self.unlooked.add(name)
 
 
