@@ -484,10 +484,17 @@ class LoadedModules(object):
         self.held, self.holders = dict(INDEX.held), INDEX.holders
         self.aliases, self.aliases_of = dict(INDEX.aliases), dict(INDEX.aliases_of)
         self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
+        self.found_suspects = {}  # name -> suspects(name): a reload asks twice (graph, rebinding)
 
     def suspects(self, name):
         """The loaded modules that may depend on module *name*: those that
         hold its objects, and those whose import lines may bind it."""
+        found = self.found_suspects.get(name)
+        if found is None:
+            found = self.found_suspects[name] = self.find_suspects(name)
+        return found
+
+    def find_suspects(self, name):
         found = (
             self.by_tail.get(name.rpartition(".")[2], NOTHING)
             | self.by_package.get(name, NOTHING)

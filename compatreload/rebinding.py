@@ -17,6 +17,7 @@ import sys
 import types
 import warnings
 
+from .compat import imap
 from .errors import StaleBindingWarning
 from .graph import lines_of, may_import, own_names, resolve, statements_of
 from .holding import own_definitions
@@ -93,6 +94,8 @@ class Rebinder(object):
             self.rebound.append((module_name, key))
 
     def by_identity(self, module_name, namespace):
+        if not any(imap(self.index.__contains__, imap(id, list(namespace.values())))):
+            return  # most namespaces, in C: those of the modules re-executed hold new objects
         for key, value in list(namespace.items()):
             found = self.index.get(id(value))
             if found is not None and found[2] is value:
