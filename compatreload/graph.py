@@ -15,13 +15,15 @@ What neither shows: a module looked up at call time only (by
 a function) and objects reached through another module's attributes."""
 import ast
 import collections
+import itertools
+import operator
 import os
 import re
 import sys
 import types
 
 from .changes import read_source
-from .compat import IDENTIFIER, NON_ASCII, PY2, ascii_text, identifiers_in, stamp_of
+from .compat import IDENTIFIER, NON_ASCII, PY2, ascii_text, identifiers_in, imap, stamp_of
 from .origins import module_namespace, package_of, source_file
 
 #: The import statements of one file.
@@ -400,17 +402,18 @@ def is_loaded(name):
     return sys.modules.get(name) is not None
 
 
-def absolute_base(dotted, package, level, implicit_relative):
+def absolute_base(dotted, package, level, implicit_relative, loaded=is_loaded):
     """The absolute name ``from <level dots><dotted> import ...`` (or
     ``import <dotted>``) refers to inside *package*; None if it climbs
-    above the top-level package."""
+    above the top-level package. *loaded*: is_loaded, or a stand-in that
+    notes the names asked about."""
     if level:
         parts = package.split(".") if package else []
         if level - 1 >= len(parts):
             return None
         base = ".".join(parts[: len(parts) - (level - 1)])
         return base + "." + dotted if dotted else base
-    if implicit_relative and dotted and is_loaded(package + "." + dotted.split(".")[0]):
+    if implicit_relative and dotted and loaded(package + "." + dotted.split(".")[0]):
         return package + "." + dotted  # what Python 2 finds first
     return dotted
 
@@ -427,35 +430,80 @@ def star_names(module_name):
     return names
 
 
+#: module name -> (ImportStatements, package, names asked about, whether
+#: each was loaded, the names, the from-imports): what resolve() found
+#: last, used again while none of that has changed (see resolve).
+_resolved = {}
+
+
+def loadedness(names):
+    """Whether each of *names* is loaded (is_loaded), in C."""
+    return tuple(imap(operator.is_not, imap(sys.modules.get, names), itertools.repeat(None)))
+
+
 def resolve(module, statements):
     """Absolute names of the loaded modules *statements* bind in *module*,
-    as a set of names and a list of (module name, name, alias) from-imports."""
+    as a set of names and a list of (module name, name, alias) from-imports
+    (not to be changed: it may be the one found last).
+
+    What it finds depends on the statements, the package they are resolved
+    in, and which of the names it asks is_loaded() about are loaded; and, for
+    ``from m import *``, on m's namespace. Unless there is such an import, it
+    is found once while those stay the same, per module name."""
     package = package_of(module)
     implicit = bool(package) and not statements.absolute_import
-    depends, from_bindings = set(), []
+    name = module_namespace(module).get("__name__")
+    kept = _resolved.get(name)
+    if (
+        kept is not None
+        and kept[0] is statements
+        and kept[1] == package
+        and loadedness(kept[2]) == kept[3]
+    ):
+        return set(kept[4]), kept[5]
+    asked = []
+
+    def loaded(asked_about):
+        asked.append(asked_about)
+        return is_loaded(asked_about)
+
+    depends, from_bindings, starred = bindings(statements, package, implicit, loaded)
+    depends = set(dependency for dependency in depends if loaded(dependency))
+    if starred:
+        _resolved.pop(name, None)
+    else:
+        _resolved[name] = (statements, package, tuple(asked), loadedness(asked), frozenset(depends), from_bindings)
+    return depends, from_bindings
+
+
+def bindings(statements, package, implicit, loaded):
+    """The names *statements* may bind in *package* (*loaded*: is_loaded or
+    a stand-in), the from-imports, and whether one is ``import *``."""
+    depends, from_bindings, starred = set(), [], False
     for dotted, aliased in statements.imports:
-        base = absolute_base(dotted, package, 0, implicit)
+        base = absolute_base(dotted, package, 0, implicit, loaded)
         parts = base.split(".")
         # `import a.b.c` binds a and reaches a.b and a.b.c through it;
         # `import a.b.c as z` binds a.b.c only.
         first = len(parts) if aliased else 1
         depends.update(".".join(parts[:end]) for end in range(first, len(parts) + 1))
     for level, dotted, names in statements.froms:
-        base = absolute_base(dotted, package, level, implicit)
+        base = absolute_base(dotted, package, level, implicit, loaded)
         if base is None:
             continue
         for name, alias in names:
             if name == "*":
+                starred = True
                 stars = star_names(base)
                 depends.add(base)
-                depends.update(base + "." + star for star in stars if is_loaded(base + "." + star))
+                depends.update(base + "." + star for star in stars if loaded(base + "." + star))
                 from_bindings.extend((base, star, star) for star in stars)
-            elif is_loaded(base + "." + name):
+            elif loaded(base + "." + name):
                 depends.add(base + "." + name)
             else:
                 depends.add(base)
                 from_bindings.append((base, name, alias))
-    return set(name for name in depends if is_loaded(name)), from_bindings
+    return depends, from_bindings, starred
 
 
 def names_taken_from(name, path, lines):

@@ -367,6 +367,26 @@ def test_a_module_imported_at_run_time_is_seen_through_the_object(workspace):
     assert module("dynamic").A is module("pure.a")
 
 
+def test_a_module_depends_on_its_optional_import_once_that_is_loaded(workspace, bytecode):
+    """``try: import plugin / except ImportError`` while there was no plugin:
+    once the plugin is loaded, the module depends on it, though its graph
+    was found before, when the plugin was not loaded (graph.resolve keeps
+    what it found only while the same names are loaded)."""
+    workspace.add("pure")
+    workspace.write(
+        "pure", "optional_user.py", "import pure.a\ntry:\n    import optional_plugin\nexcept ImportError:\n    optional_plugin = None\n"
+    )
+    import optional_user  # noqa: F401
+
+    assert deep_reload("pure.a") == ["pure.a", "optional_user"]
+    assert module("optional_user").optional_plugin is None
+    workspace.write("pure", "optional_plugin.py", "NAME = 'plugin'\n")
+    import optional_plugin  # noqa: F401
+
+    assert deep_reload("optional_plugin") == ["optional_plugin", "optional_user"]
+    assert module("optional_user").optional_plugin is module("optional_plugin")
+
+
 def test_a_target_given_twice_runs_once(workspace):
     workspace.add("pure")
     import pure.b

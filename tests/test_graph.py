@@ -5,7 +5,7 @@ import sys
 import tempfile
 import types
 
-from compatreload import graph
+from compatreload import deep_reload, graph
 
 
 def statements_of_text(text):
@@ -41,6 +41,23 @@ def test_a_star_import_from_a_module_no_longer_loaded_binds_nothing():
     module.__package__ = "pkg"
     statements = graph.ImportStatements((), ((0, "compatreload_unloaded", (("*", "*"),)),), True)
     assert graph.resolve(module, statements) == (set(), [])
+
+
+def test_a_star_import_binds_the_names_the_module_exports_now(workspace):
+    """What ``from m import *`` binds is found again each time (m's __all__
+    may change with any reload of m), unlike other imports (see resolve)."""
+    workspace.add("pure")
+    workspace.write("pure", "star_base.py", "__all__ = ['one']\none = two = 1\n")
+    user_path = workspace.write("pure", "star_user.py", "from star_base import *\n")
+    import star_user  # noqa: F401
+
+    user, statements = sys.modules["star_user"], graph.statements_of(user_path)
+    assert graph.resolve(user, statements) == (set(["star_base"]), [("star_base", "one", "one")])
+    workspace.write("pure", "star_base.py", "__all__ = ['one', 'two']\none = two = 1\n")
+    deep_reload("star_base", rebind=False)
+    user = sys.modules["star_user"]
+    expected = [("star_base", "one", "one"), ("star_base", "two", "two")]
+    assert graph.resolve(user, statements) == (set(["star_base"]), expected)
 
 
 def test_an_unreadable_file_has_no_statements():
