@@ -428,6 +428,30 @@ def plan_from_a_fresh_look(target):
         loaded.INDEX = kept
 
 
+def test_a_module_named_otherwise_is_seen_as_another_key_of_its_name_after_a_rebind(workspace):
+    """A module whose ``__name__`` is another name (it names itself so),
+    rebound and so looked at again, is still known to name itself
+    otherwise: once that name is a key of the same module, it is another
+    key of it, as a fresh look finds."""
+    from compatreload.loaded import ModulesIndex
+
+    workspace.add("pure")
+    import pure.a  # noqa: F401
+
+    workspace.write("pure", "named_otherwise.py", "from pure.a import value\n__name__ = 'named_elsewhere'\n")
+    import named_otherwise
+
+    assert deep_reload("pure.a", exclude=["named_otherwise"]) == ["pure.a"]
+    assert named_otherwise.value is sys.modules["pure.a"].value  # rebound: looked at again
+    assert deep_reload("pure.a", dry_run=True) == ["pure.a", "named_otherwise"]  # the look
+    sys.modules["named_elsewhere"] = named_otherwise
+    try:
+        assert index_view(INDEX) == index_view(ModulesIndex())
+        assert index_view(INDEX)["aliases"]["named_otherwise"] == "named_elsewhere"
+    finally:
+        del sys.modules["named_elsewhere"]
+
+
 def test_the_index_agrees_with_a_fresh_look_after_random_changes(workspace):
     """The invariant of loaded.py: after any sequence of changes (namespaces
     given, robbed of or moving objects, real reloads with and without
