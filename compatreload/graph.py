@@ -476,6 +476,12 @@ def resolve(module, statements):
     return depends, from_bindings
 
 
+def forget_resolved(*names):
+    """Let go of what resolve() found for the modules *names* (unloaded)."""
+    for name in names:
+        _resolved.pop(name, None)
+
+
 def bindings(statements, package, implicit, loaded):
     """The names *statements* may bind in *package* (*loaded*: is_loaded or
     a stand-in), the from-imports, and whether one is ``import *``."""

@@ -9,6 +9,7 @@ from .changes import forget_snapshot
 from .collecting import collect_discarded, lists_subclasses
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
+from .graph import forget_resolved
 from .holding import own_definitions
 from .loaded import INDEX
 from .locking import exclusive, import_lock
@@ -108,6 +109,7 @@ def unload(name, submodules):
         discard_cached_bytecode(*sources)  # at once: a folder of many is listed once
         discard_cached_lines(*sources)
         forget_compiled(*sources)
+        forget_resolved(*removed)
         forget_snapshot()  # it holds the module objects of the last quiet check
         INDEX.forget(removed)  # it holds their namespaces' objects (and their parents')
         invalidate_caches()

@@ -70,6 +70,21 @@ def test_purge_a_submodule_detaches_it_from_its_parent(workspace, bytecode):
     assert package.b is new_b
 
 
+def test_purge_lets_go_of_what_the_graph_found_of_the_modules_it_unloads(workspace):
+    """What graph.resolve found of a module's imports (kept between reloads)
+    goes with the module: a process that loads and purges plugins under new
+    names keeps nothing of each."""
+    from compatreload import graph
+
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    assert deep_reload("pure.a") == ["pure.a", "pure.b", "pure.c"]
+    assert "pure.c" in graph._resolved
+    purge("pure.c")
+    assert "pure.c" not in graph._resolved and "pure.b" in graph._resolved
+
+
 def test_purge_leaves_a_parent_attribute_that_is_not_the_module(workspace):
     workspace.add("pure")
     import pure.unrelated
