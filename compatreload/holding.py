@@ -92,6 +92,13 @@ def own_definitions(module_name, namespace):
     return found
 
 
+def definitions_of(namespaces):
+    """Module name -> own_definitions() of its namespace, for every item of
+    *namespaces* (module name -> namespace): what lists_subclasses() takes
+    of the versions a reload or a purge lets go of."""
+    return dict((name, own_definitions(name, namespace)) for name, namespace in namespaces.items())
+
+
 def loaded_held(definers, modules):
     """The names of the loaded modules among what look_at() found."""
     if not definers and not modules:

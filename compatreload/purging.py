@@ -10,7 +10,7 @@ from .collecting import collect_discarded, lists_subclasses
 from .compat import invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
 from .graph import forget_resolved
-from .holding import own_definitions
+from .holding import definitions_of
 from .loaded import INDEX
 from .locking import exclusive, import_lock
 from .origins import EXTENSION, kind_of, module_namespace, parent_and_tail, source_file
@@ -113,5 +113,4 @@ def unload(name, submodules):
         forget_snapshot()  # it holds the module objects of the last quiet check
         INDEX.forget(removed)  # it holds their namespaces' objects (and their parents')
         invalidate_caches()
-    definitions = dict((key, own_definitions(key, namespace)) for key, namespace in namespaces.items())
-    return removed, lists_subclasses(definitions)
+    return removed, lists_subclasses(definitions_of(namespaces))

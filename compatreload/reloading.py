@@ -13,7 +13,7 @@ from .collecting import collect_discarded, lists_subclasses
 from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
 from .graph import NO_LINES, cycles_in_order, names_taken_from
-from .holding import own_definitions
+from .holding import definitions_of
 from .loaded import INDEX, LoadedModules
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
 from .origins import (
@@ -386,7 +386,7 @@ def run_transaction(groups, origins, loaded, rebind, upgrade, clock, expected_so
     let go of is listed by a base that stays (see collecting.py)."""
     old_modules = dict((name, sys.modules[name]) for name in origins)
     old_namespaces = dict((name, dict(module_namespace(module))) for name, module in old_modules.items())
-    definitions = dict((name, own_definitions(name, namespace)) for name, namespace in old_namespaces.items())
+    definitions = definitions_of(old_namespaces)
     discarded_subclasses = lists_subclasses(definitions)
     with pinned(origins, old_modules if upgrade else None) as finder:
         with Transaction(finder.imported_elsewhere) as transaction:
