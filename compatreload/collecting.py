@@ -33,8 +33,8 @@ def defines_listed_subclass(name, definitions):
 
 def lists_subclasses(definitions):
     """Whether letting go of module versions whose *definitions* are these
-    (module name -> holding.own_definitions) leaves a class in the
-    ``__subclasses__()`` of a base that stays."""
+    (holding.definitions_of: module name -> own definitions) leaves a class
+    in the ``__subclasses__()`` of a base that stays."""
     return any(defines_listed_subclass(name, found) for name, found in definitions.items())
 
 

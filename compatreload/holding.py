@@ -94,8 +94,9 @@ def own_definitions(module_name, namespace):
 
 def definitions_of(namespaces):
     """Module name -> own_definitions() of its namespace, for every item of
-    *namespaces* (module name -> namespace): what lists_subclasses() takes
-    of the versions a reload or a purge lets go of."""
+    *namespaces* (module name -> namespace): the objects of the versions a
+    reload or a purge lets go of, as collecting.lists_subclasses takes them
+    (and a reload's Replacement, each its own)."""
     return dict((name, own_definitions(name, namespace)) for name, namespace in namespaces.items())
 
 
