@@ -110,25 +110,36 @@ def keys_and_values(namespace):
 def groups_differing(now, before, sizes):
     """Indexes of the groups (runs of *sizes* items, in order) in which the
     iterators ``now()`` and ``before()`` give another object (identity).
-    One pass in C that stops at the first difference; only if there is one,
-    a flag per item and a jump from each group found to the next difference
-    (linear however many groups differ)."""
-    if all(imap(operator.is_, now(), before())):  # the common case: no list
+    One pass in C over both (no list, no count): operator.indexOf consumes
+    the flags up to the next difference; in Python, only the group of each
+    is found and the rest of it skipped (in C), so the cost is linear
+    however many groups differ."""
+    flags = imap(operator.is_, now(), before())
+    position = next_difference(flags, 0)
+    if position is None:  # the common case
         return []
-    flags = list(imap(operator.is_, now(), before()))
     ends, total = [], 0
     for size in sizes:
         total += size
         ends.append(total)
-    found, start = [], 0
-    while True:
-        try:
-            position = flags.index(False, start)
-        except ValueError:
-            return found
+    found = []
+    while position is not None:
         group = bisect.bisect_right(ends, position)
         found.append(group)
-        start = ends[group]
+        end = ends[group]
+        skipped = end - position - 1
+        next(itertools.islice(flags, skipped, skipped), None)  # the rest of the group
+        position = next_difference(flags, end)
+    return found
+
+
+def next_difference(flags, start):
+    """The position of the next False of the iterator *flags*, whose next
+    item is at position *start*, or None: consumed up to it, in C."""
+    try:
+        return start + operator.indexOf(flags, False)
+    except ValueError:
+        return None
 
 
 def changed_namespaces(records):
