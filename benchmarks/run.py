@@ -124,18 +124,8 @@ def amortized_median(series):
             None if None in collections else median(collections))
 
 
-def aged(folder, package):
-    """Set every file of *package* an hour back: a file modified in the last
-    2 s is "racy" (read and hashed by every check, see changes.py), which
-    a freshly generated package would be and a deployed one is not."""
-    old = time.time() - 3600
-    for name in os.listdir(os.path.join(folder, package)):
-        os.utime(os.path.join(folder, package, name), (old, old))
-
-
 def changed_rows(folder, size, repeat):
     package = synth.generate(folder, "fanout", size, package="flat_%d" % size)
-    aged(folder, package)
     spec = {"folder": folder, "package": package, "modules": synth.module_names(package, size)}
     kinds = ["changed-floor", "changed-tool"] + (["changed-ipython"] if installed("IPython") else [])
     results = dict((kind, []) for kind in kinds)

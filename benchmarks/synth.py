@@ -11,6 +11,7 @@ edge), so a reload that leaves dependents alone leaves stale bindings the
 benchmark can count. Runs on 2.7 and 3.x."""
 import os
 import random
+import time
 
 SHAPES = ("chain", "fanout", "dag")
 
@@ -45,7 +46,10 @@ def imports_of(shape, index, count, rng):
 def generate(folder, shape, count, package=None, seed=20261121):
     """Write package *package* (default synth_<shape>_<count>) into *folder*;
     returns its name. Cycle edges use `import pkg.mN` (a mutual `from .
-    import` cannot load on 2.7 and 3.6)."""
+    import` cannot load on 2.7 and 3.6). Its files are an hour old, as a
+    deployed package's are: a file modified in the last 2 s is "racy", read
+    and hashed by every check and every reload (see changes.py), which a
+    freshly written one would be for the first seconds of a run."""
     package = package or "synth_%s_%d" % (shape, count)
     rng = random.Random(seed)
     root = os.path.join(folder, package)
@@ -61,6 +65,9 @@ def generate(folder, shape, count, package=None, seed=20261121):
                 lines.append("from %s.m%d import work as work_%d" % (package, other, other))
         with open(os.path.join(root, "m%d.py" % index), "w") as stream:
             stream.write(MODULE.format(imports="\n".join(lines), index=index))
+    old = int(time.time()) - 3600
+    for name in os.listdir(root):
+        os.utime(os.path.join(root, name), (old, old))
     return package
 
 

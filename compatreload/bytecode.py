@@ -42,6 +42,13 @@ def compiled_code(path, data, digest):
     return code
 
 
+def code_compiled_from(path, digest):
+    """The code compiled_code() kept for *path* if it was compiled from the
+    bytes whose digest is *digest*, else None."""
+    kept = _compiled.get(path)
+    return kept[1] if kept is not None and kept[0] == digest else None
+
+
 def forget_compiled(*sources):
     """Let go of the code compiled for the *sources* files (their modules
     were unloaded)."""

@@ -191,6 +191,16 @@ def recorded_paths(names):
     return [records[name].path for name in names if name in records]
 
 
+def settled_digest(name, path, stat):
+    """The digest recorded for module *name* if its source file *path*, whose
+    stat is *stat* now, is as it was recorded, by the rule changed() trusts:
+    the same stamp (mtime, size, ctime), and the record not racy; else None."""
+    record = _records.get(name)
+    if record is not None and not record.racy and record.path == path and record.stamp == stamp_of(stat):
+        return record.digest
+    return None
+
+
 def executed_digest(name, module):
     """Digest of the source recorded as executed for *module*, or None."""
     record = _records.get(name)

@@ -13,8 +13,8 @@ import os
 import sys
 import types
 
-from .bytecode import compiled_code
-from .changes import digest_of, read_source
+from .bytecode import code_compiled_from, compiled_code
+from .changes import digest_of, read_source, settled_digest
 from .compat import PY2, exec_code, thread_id
 
 if not PY2:
@@ -36,8 +36,10 @@ class Origin(object):
 
 
 #: A source a reload ran: the module's name, the file's path, its stat
-#: taken before reading, the bytes read and their digest (changes.digest_of:
-#: what changed() records, and what bytecode.compiled_code keys its code by).
+#: taken before reading, the bytes read (None: not read, the file being as
+#: recorded when they last ran; see PinnedFinder.fresh_code) and their digest
+#: (changes.digest_of: what changed() records, and what bytecode.compiled_code
+#: keys its code by).
 Ran = collections.namedtuple("Ran", "name path stat data digest")
 
 
@@ -66,19 +68,31 @@ class PinnedFinder(object):
             return None
         return self.origins.get(fullname)
 
-    def fresh_source(self, fullname, path):
-        """The Ran of *path* as it is on disk now, noted as what runs."""
-        stat = os.stat(path)
+    def fresh_source(self, fullname, path, stat=None):
+        """The Ran of *path* as it is on disk now (read after *stat*, its
+        stat, taken now if None), noted as what runs."""
+        stat = os.stat(path) if stat is None else stat
         data = read_source(path, stat.st_size)
-        ran = Ran(fullname, path, stat, data, digest_of(data))
-        self.executed.append(fullname)
+        return self.note(Ran(fullname, path, stat, data, digest_of(data)))
+
+    def note(self, ran):
+        self.executed.append(ran.name)
         self.sources.append(ran)
         return ran
 
     def fresh_code(self, fullname, path):
         """The code of *path* as it is on disk now, never from cached
-        bytecode: compiled, or the code compiled before from the same bytes."""
-        ran = self.fresh_source(fullname, path)
+        bytecode: the code compiled before from the same bytes, or compiled
+        now. A file whose stat is the one recorded when it last ran, and
+        settled (changes.settled_digest: the rule changed() trusts), holds
+        those bytes: it is not read again."""
+        stat = os.stat(path)
+        digest = settled_digest(fullname, path, stat)
+        code = None if digest is None else code_compiled_from(path, digest)
+        if code is not None:
+            self.note(Ran(fullname, path, stat, None, digest))
+            return code
+        ran = self.fresh_source(fullname, path, stat)
         return compiled_code(path, ran.data, ran.digest)
 
     def find_spec(self, fullname, path=None, target=None):

@@ -3,6 +3,7 @@ import gc
 import importlib
 import os
 import sys
+import time
 import types
 import warnings
 import weakref
@@ -493,6 +494,62 @@ def test_a_module_whose_file_is_unchanged_runs_the_code_compiled_before(workspac
     deep_reload("pure.a")
     assert module("pure.c").value() == "c@3>b@1>a@2"
     assert module("pure.c").value.__code__ is not c_code
+
+
+def reads_counted(monkeypatch):
+    """The paths a reload's loader reads from now on, in order."""
+    from compatreload import pinning
+
+    read = []
+
+    def counting(path, size=0):
+        read.append(os.path.basename(path))
+        return real(path, size)
+
+    real = pinning.read_source
+    monkeypatch.setattr(pinning, "read_source", counting)
+    return read
+
+
+def test_a_file_as_it_last_ran_is_read_again_while_it_is_racy(workspace, bytecode, monkeypatch):
+    """Files written a moment ago (less than changes.RACY_SECONDS before the
+    reload recorded them): their timestamps may not show a second edit
+    yet, so the next reload reads each again."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    deep_reload("pure.a")
+    read = reads_counted(monkeypatch)
+    deep_reload("pure.a")
+    assert sorted(read) == ["a.py", "b.py", "c.py"]
+
+
+def test_a_settled_file_as_it_last_ran_is_not_read_again(workspace, bytecode, monkeypatch):
+    """Files modified long before a reload recorded them (not racy): while
+    a file's stat (mtime, size, ctime) is the one recorded, the next reload
+    runs its module again from the code compiled from those bytes without
+    reading it, by the rule changed() trusts. An edit that keeps its size
+    and mtime moves its ctime: that file is read, and the new version runs."""
+    workspace.add("pure")
+    old = int(time.time()) - 3600  # a whole second: 2.x's float mtime survives a round trip
+    for relpath in ("pure/a.py", "pure/b.py", "pure/c.py"):
+        os.utime(workspace.path("pure", relpath), (old, old))
+    import pure.c  # noqa: F401
+
+    deep_reload("pure.a")  # reads and compiles them, and records them settled
+    c_function = module("pure.c").value
+    read = reads_counted(monkeypatch)
+    deep_reload("pure.a")
+    assert read == []
+    assert module("pure.c").value is not c_function  # executed again
+    assert module("pure.c").value() == "c@1>b@1>a@1"
+    path = workspace.path("pure", "pure/a.py")
+    before = os.stat(path)
+    workspace.set_version("pure", "pure/a.py", 2)  # the same size, its mtime restored
+    assert (os.stat(path).st_mtime, os.stat(path).st_size) == (before.st_mtime, before.st_size)
+    deep_reload("pure.a")
+    assert read == ["a.py"]
+    assert module("pure.c").value() == "c@1>b@1>a@2"
 
 
 def test_purge_lets_go_of_the_code_a_reload_compiled(workspace):
