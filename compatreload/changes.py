@@ -51,8 +51,10 @@ class Record(object):
         self.restamp(stat)
 
     def restamp(self, stat):
-        self.stamp = None if stat is None else stamp_of(stat)
+        # racy first: settled_digest reads the stamp first, without the lock,
+        # so a stamp it sees comes with its own racy (or a later one)
         self.racy = stat is not None and time.time() - stat.st_mtime < RACY_SECONDS
+        self.stamp = None if stat is None else stamp_of(stat)
 
 
 def digest_of(data):
@@ -196,7 +198,7 @@ def settled_digest(name, path, stat):
     stat is *stat* now, is as it was recorded, by the rule changed() trusts:
     the same stamp (mtime, size, ctime), and the record not racy; else None."""
     record = _records.get(name)
-    if record is not None and not record.racy and record.path == path and record.stamp == stamp_of(stat):
+    if record is not None and record.path == path and record.stamp == stamp_of(stat) and not record.racy:
         return record.digest
     return None
 

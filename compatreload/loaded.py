@@ -110,10 +110,10 @@ def keys_and_values(namespace):
 def groups_differing(now, before, sizes):
     """Indexes of the groups (runs of *sizes* items, in order) in which the
     iterators ``now()`` and ``before()`` give another object (identity).
-    One pass in C over both (no list, no count): operator.indexOf consumes
-    the flags up to the next difference; in Python, only the group of each
-    is found and the rest of it skipped (in C), so the cost is linear
-    however many groups differ."""
+    One pass in C over both that keeps nothing per item: operator.indexOf
+    consumes the flags up to the next difference; in Python, only the group
+    of each is found and the rest of it skipped (in C), so the cost is
+    linear however many groups differ."""
     flags = imap(operator.is_, now(), before())
     position = next_difference(flags, 0)
     if position is None:  # the common case

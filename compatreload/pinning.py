@@ -76,6 +76,7 @@ class PinnedFinder(object):
         return self.note(Ran(fullname, path, stat, data, digest_of(data)))
 
     def note(self, ran):
+        """Note *ran* (a Ran) as what runs now; returns it."""
         self.executed.append(ran.name)
         self.sources.append(ran)
         return ran
