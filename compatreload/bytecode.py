@@ -34,11 +34,10 @@ def compiled_code(path, data, digest):
     compiled now. compile() depends on nothing else: the bytes carry their
     encoding and __future__ flags, and the interpreter's optimisation level
     cannot change in a running process."""
-    kept = _compiled.get(path)
-    if kept is not None and kept[0] == digest:
-        return kept[1]
-    code = compile(data, path, "exec", dont_inherit=True)
-    _compiled[path] = (digest, code)
+    code = code_compiled_from(path, digest)
+    if code is None:
+        code = compile(data, path, "exec", dont_inherit=True)
+        _compiled[path] = (digest, code)
     return code
 
 

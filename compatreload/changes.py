@@ -51,10 +51,16 @@ class Record(object):
         self.restamp(stat)
 
     def restamp(self, stat):
-        # racy first: settled_digest reads the stamp first, without the lock,
+        # racy first: settled_at() reads the stamp first, without the lock,
         # so a stamp it sees comes with its own racy (or a later one)
         self.racy = stat is not None and time.time() - stat.st_mtime < RACY_SECONDS
         self.stamp = None if stat is None else stamp_of(stat)
+
+    def settled_at(self, stat):
+        """Whether the file, whose stat is *stat* now, holds the bytes
+        recorded, by the rule changed() and a reload trust: the same stamp
+        (mtime, size, ctime), and the record not racy."""
+        return self.stamp == stamp_of(stat) and not self.racy
 
 
 def digest_of(data):
@@ -195,10 +201,9 @@ def recorded_paths(names):
 
 def settled_digest(name, path, stat):
     """The digest recorded for module *name* if its source file *path*, whose
-    stat is *stat* now, is as it was recorded, by the rule changed() trusts:
-    the same stamp (mtime, size, ctime), and the record not racy; else None."""
+    stat is *stat* now, is settled as recorded (Record.settled_at), else None."""
     record = _records.get(name)
-    if record is not None and record.path == path and record.stamp == stamp_of(stat) and not record.racy:
+    if record is not None and record.path == path and record.settled_at(stat):
         return record.digest
     return None
 
@@ -266,7 +271,7 @@ def changed_sources(names=None):
             except OSError:
                 found[name] = None
                 continue
-            if not record.racy and record.stamp == stamp_of(stat):
+            if record.settled_at(stat):
                 continue
             path = record.path
         else:

@@ -36,8 +36,8 @@ class Origin(object):
 
 
 #: A source a reload ran: the module's name, the file's path, its stat
-#: taken before reading, the bytes read (None: not read, the file being as
-#: recorded when they last ran; see PinnedFinder.fresh_code) and their digest
+#: taken before reading, the bytes read (None: not read, the file being
+#: settled as recorded; see PinnedFinder.fresh_code) and their digest
 #: (changes.digest_of: what changed() records, and what bytecode.compiled_code
 #: keys its code by).
 Ran = collections.namedtuple("Ran", "name path stat data digest")
@@ -84,9 +84,9 @@ class PinnedFinder(object):
     def fresh_code(self, fullname, path):
         """The code of *path* as it is on disk now, never from cached
         bytecode: the code compiled before from the same bytes, or compiled
-        now. A file whose stat is the one recorded when it last ran, and
-        settled (changes.settled_digest: the rule changed() trusts), holds
-        those bytes: it is not read again."""
+        now. A file whose stat is still the one recorded with its bytes,
+        and settled (changes.settled_digest: the rule changed() trusts),
+        holds those bytes: when their code is kept, it is not read again."""
         stat = os.stat(path)
         digest = settled_digest(fullname, path, stat)
         code = None if digest is None else code_compiled_from(path, digest)

@@ -326,8 +326,8 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
     them (one transaction for all). Each module runs exactly once, from
     the file it was loaded from, compiled from its source as it is now
     (the code compiled from the same bytes by an earlier reload is reused;
-    a file whose stat is the one recorded when it last ran, and not racy,
-    is not read again: changes.settled_digest);
+    a file whose stat is still the one recorded with its bytes, and not
+    racy, is not read again: changes.settled_digest);
     dependencies run before dependents, and the modules of an import cycle
     are dropped from sys.modules together and imported again. Modules in
     *exclude* (names or package prefixes) are not re-executed and not
