@@ -22,6 +22,7 @@ long as without it (time the calls with run.py)."""
 from __future__ import print_function
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -36,17 +37,17 @@ import run  # noqa: E402
 import synth  # noqa: E402
 
 CHILD = r"""
-import gc, importlib, json, os, sys, timeit
+import gc, importlib, json, sys
+sys.path.insert(0, sys.argv[2])
+import worker
 spec = json.load(open(sys.argv[1]))
-sys.path.insert(0, spec["folder"])
-for name in spec["modules"]:
-    importlib.import_module(name)
+worker.load(spec)
 if spec["kind"] == "tool":
     import compatreload
     def call():
         compatreload.deep_reload(spec["target"])
 else:
-    reload = importlib.reload if sys.version_info >= (3, 4) else __import__("__builtin__").reload
+    reload = importlib.reload if sys.version_info >= (3, 4) else worker.reload_builtin()
     def call():
         for name in spec["order"]:
             reload(sys.modules[name])
@@ -54,13 +55,10 @@ for _ in range(3):
     call()
 gc.collect()
 gc.set_debug(gc.DEBUG_STATS)
-started = timeit.default_timer()
 for _ in range(spec["calls"]):
     call()
 gc.collect()
-seconds = timeit.default_timer() - started
 gc.set_debug(0)
-sys.stdout.write(json.dumps({"seconds": seconds}) + "\n")
 """
 
 #: One collection in gc.DEBUG_STATS' report: its generation, then (on the
@@ -82,34 +80,31 @@ def collections_of(report):
 
 
 def measure(spec, kind):
-    """One fresh process: wall seconds per call and, per call, generation ->
-    (collections, seconds, unreachable); the closing full collection is
-    counted as one of the calls' (it frees what they left)."""
+    """One fresh process (worker.load, then the calls): per call,
+    generation -> (collections, seconds, unreachable); the closing full
+    collection is counted as one of the calls' (it frees what they left)."""
     handle, path = tempfile.mkstemp(suffix=".json")
     with os.fdopen(handle, "w") as stream:
-        run.json.dump(dict(spec, kind=kind), stream)
+        json.dump(dict(spec, kind=kind), stream)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     try:
-        process = subprocess.Popen([sys.executable, "-c", CHILD, path], env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = process.communicate()
+        process = subprocess.Popen([sys.executable, "-c", CHILD, path, HERE], env=env, stderr=subprocess.PIPE)
+        err = process.communicate()[1]
     finally:
         os.remove(path)
     if process.returncode:
         raise RuntimeError("the %s process exited with %d: %s" % (kind, process.returncode, err.decode("utf-8", "replace")[-2000:]))
     calls = float(spec["calls"])
-    per_call = dict((generation, (count / calls, seconds / calls, unreachable / calls))
-                    for generation, (count, seconds, unreachable) in collections_of(err.decode("utf-8", "replace")).items())
-    return run.json.loads(out.decode("utf-8").strip().splitlines()[-1])["seconds"] / calls, per_call
+    return dict((generation, (count / calls, seconds / calls, unreachable / calls))
+                for generation, (count, seconds, unreachable) in collections_of(err.decode("utf-8", "replace")).items())
 
 
 def summary(results, modules):
+    """The table's cells for *results* (measure()'s, one per process): medians."""
     median = run.median
-    line = []
-    for generation in "012":
-        line.append("%.2f" % median([per_call[generation][0] for _, per_call in results]))
-    line.append("%.1f ms" % (1000 * median([sum(value[1] for value in per_call.values()) for _, per_call in results])))
-    line.append("%.1f" % median([sum(value[2] for value in per_call.values()) / modules for _, per_call in results]))
+    line = ["%.2f" % median([per_call[generation][0] for per_call in results]) for generation in "012"]
+    line.append("%.1f ms" % (1000 * median([sum(value[1] for value in per_call.values()) for per_call in results])))
+    line.append("%.1f" % median([sum(value[2] for value in per_call.values()) / modules for per_call in results]))
     return line
 
 
