@@ -35,6 +35,13 @@ SYS_MODULES_ORDER = None if PY2 else ("started" if sys.version_info < (3, 8) els
 #: str/unicode on 2.x, str on 3.x: what a module name may be.
 string_types = (basestring,) if PY2 else (str,)  # noqa: F821 (2.x only name)
 
+
+def importable_name(name):
+    """Whether the import system can take the module name *name* (a str or
+    unicode string): on 2.x a unicode name only in ASCII, which import.c
+    makes the str that sys.modules keys it by; on 3.x any str."""
+    return not (PY2 and isinstance(name, unicode) and NON_ASCII.search(name))  # noqa: F821 (2.x only name)
+
 try:
     #: The module holding the global import lock, with acquire_lock() and
     #: release_lock(): ``_imp`` on 3.3+ (CPython and PyPy) ...

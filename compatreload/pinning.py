@@ -127,8 +127,11 @@ class PinnedFinder(object):
         ``spec_from_file_location("plugins.x", path)``, 2.x's
         ``imp.load_source``), which an import statement cannot do: it is
         loaded the same way again, without its package."""
-        package = fullname.rpartition(".")[0]
-        if not package or sys.modules.get(package) is not None or package in self.origins:
+        package, _, tail = fullname.rpartition(".")
+        parent = sys.modules.get(package) if package else None
+        if PY2 and (not package or getattr(parent, "__path__", None) is not None):
+            return self.import_directly(fullname, parent, tail)
+        if not package or parent is not None or package in self.origins:
             return importlib.import_module(fullname)
         if PY2:
             return self.find_module(fullname).load_module(fullname)
@@ -144,6 +147,19 @@ class PinnedFinder(object):
         finally:
             spec._initializing = False
         return sys.modules[fullname]
+
+    def import_directly(self, fullname, package, tail):
+        """2.x: what ``__import__(fullname)`` does for a module this finder
+        loads, whose package (if any) is loaded: load it, then bind it on the
+        package as *tail*, without going through the import statement's
+        machinery once more (its lock is held: exclusive()). As on 3.x,
+        where importlib.import_module does not call ``__import__`` either,
+        a replaced ``__builtin__.__import__`` sees the imports the modules'
+        code makes, not this one."""
+        module = self.find_module(fullname).load_module(fullname)
+        if package is not None:
+            setattr(package, tail, module)
+        return module
 
 
 if not PY2:

@@ -7,7 +7,7 @@ import warnings
 from .bytecode import discard_cached_bytecode, discard_cached_lines, forget_compiled
 from .changes import forget_snapshot
 from .collecting import collect_discarded, lists_subclasses
-from .compat import invalidate_caches, outlive_namespace, string_types
+from .compat import importable_name, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning
 from .graph import forget_resolved
 from .holding import definitions_of
@@ -23,6 +23,8 @@ def check_module_name(name, caller):
             "%s() expects a module name (str), got %s %r"
             % (caller, type(name).__name__, name)
         )
+    if not importable_name(name):
+        raise ValueError("%s() expects an ASCII module name on 2.x (it imports no other), got %r" % (caller, name))
     if not name or any(not part for part in name.split(".")):
         raise ValueError(
             "%s() expects an absolute dotted module name such as 'pkg.mod', got %r"

@@ -62,7 +62,8 @@ class Prefixes(object):
 
 
 def target_names(target):
-    """The names of the loaded modules *target* designates, in order."""
+    """The names of the loaded modules *target* designates, in order, as
+    the str keys of sys.modules (on 2.x a name may be given as unicode)."""
     items = list(target) if isinstance(target, (list, tuple)) else [target]
     names = []
     for item in items:
@@ -84,6 +85,7 @@ def target_names(target):
                 "deep_reload() expects a module, a module name or a list/tuple of them, got %s %r"
                 % (type(item).__name__, item)
             )
+        name = str(name)  # 2.x: a unicode name as the str key sys.modules has (the check above found it)
         if name not in names:
             names.append(name)
     return names

@@ -72,6 +72,48 @@ def test_chain_runs_dependents_after_their_dependencies(workspace, bytecode):
     assert_no_stale_references(refs)
 
 
+def test_a_target_named_by_a_unicode_string_reloads_as_if_by_str(workspace, bytecode):
+    """2.x: a name given as unicode (read from JSON, a config file, a web
+    form) reloads the module loaded under the str key, and the names
+    returned are str, as sys.modules has them (3.x: every str is one)."""
+    workspace.add("pure")
+    import pure.c
+
+    for relpath in ("pure/a.py", "pure/b.py", "pure/c.py"):
+        workspace.set_version("pure", relpath, 2)
+    order = deep_reload(u"pure.a")
+    assert order == ["pure.a", "pure.b", "pure.c"] and set(map(type, order)) == set([str])
+    assert module("pure.c").value() == "c@2>b@2>a@2"
+    assert module("pure").a is module("pure.a") and module("pure").c is module("pure.c")
+    assert deep_reload([u"pure.b", "pure.b"]) == ["pure.b", "pure.c"]
+
+
+def test_a_replaced_import_function_sees_the_imports_of_the_modules_code_only(workspace, bytecode):
+    """A program that replaced ``__import__`` (an import tracer) sees the
+    imports the re-executed modules' code makes, each with the importer's
+    globals, and not the reload's own import of each module (2.7's
+    importlib.import_module would call it with none)."""
+    workspace.add("pure")
+    import pure.c  # noqa: F401
+
+    builtins = importlib.import_module("__builtin__" if PY2 else "builtins")
+    original, seen = builtins.__import__, []
+
+    def tracing(name, globals=None, locals=None, fromlist=(), level=-1 if PY2 else 0):
+        seen.append((name, (globals or {}).get("__name__")))
+        return original(name, globals, locals, fromlist, level)
+
+    workspace.set_version("pure", "pure/a.py", 2)
+    builtins.__import__ = tracing
+    try:
+        assert deep_reload("pure.a") == ["pure.a", "pure.b", "pure.c"]
+    finally:
+        builtins.__import__ = original
+    assert ("pure.b", "pure.c") in seen and ("a", "pure.b") in seen  # `import pure.b`, `from .a import value`
+    assert [name for name, importer in seen if importer is None and name.startswith("pure")] == []
+    assert module("pure.c").value() == "c@1>b@1>a@2"
+
+
 def test_modules_reloaded_together_run_in_the_order_their_files_say_now(workspace, bytecode):
     """Two modules edited and reloaded in one call, the edit of one making
     it take a name the edit of the other adds: they run in the order their
@@ -329,6 +371,10 @@ BAD_CALLS = [
     ((("pure.a", 2.0),), {}, TypeError, EXPECTS),
     (("pure.never_imported",), {}, ImportError, "pure.never_imported is not loaded"),
     (("",), {}, ValueError, "absolute dotted module name"),
+    # 2.x imports ASCII names only; on 3.x it is a name like any
+    ((u"pure.caf\xe9",), {}, ValueError, "expects an ASCII module name on 2.x (it imports no other), got u'pure.caf\\xe9'")
+    if PY2
+    else ((u"pure.caf\xe9",), {}, ImportError, "pure.caf\xe9 is not loaded"),
     (("pure.a",), {"exclude": ["pure"]}, ValueError, "target pure.a is excluded"),
     (("pure.a",), {"exclude": 3}, TypeError, "exclude must be a module name or a list of them"),
     (("pure.a",), {"exclude": [3]}, TypeError, "exclude() expects a module name (str), got int"),
