@@ -3,7 +3,8 @@ restart: waitress (threaded) and gunicorn (pre-fork, 3 sync workers).
 
 A load generator in a separate process sends GET / on 127.0.0.1 from 4
 threads (bounded: 200,000 requests, 600 s, or until told to stop) while
-the test rewrites the app's modules 100 times, every 10th time broken."""
+the test deploys 100 new versions of the app's modules, every 10th one
+broken, each as a release folder that the app's link is switched to."""
 import json
 import os
 import shutil
@@ -27,23 +28,34 @@ SLACK = 0.2  # seconds: a worker run late by a saturated 2-core machine (PyPy: u
 
 
 class LiveApp(object):
-    """The app's folder: write() lays out a version of its sources."""
+    """The app's folder: ``liveapp`` in it is a link to the release folder
+    of the version deployed (``releases/N/liveapp``), switched by write()."""
 
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="compatreload-live-")
-        self.writing = {}  # version -> seconds its files took to write
+        self.writing = {}  # version -> seconds its release took to write and switch to
         self.write(1)
-        with open(os.path.join(self.root, "liveapp", "wsgi.py"), "w") as stream:
-            stream.write(WSGI)
 
     def write(self, version, broken=False):
+        """Deploy *version* as a release-based deploy does: the package written
+        whole into a release folder of its own, then the ``liveapp`` link
+        switched to it by one rename. Rewritten in place, file after file,
+        the package goes through every state in between, and a writer that
+        the saturated 2-core machine pauses for two polls in one of them gets
+        it reloaded: PyPy's gunicorn workers once reloaded a templates.py
+        still empty (settle_polls promises a whole reload to a deploy that
+        never pauses an interval between two files: see the README)."""
         started = time.time()
-        for relpath, text in sorted(sources(version, broken).items()):
-            path = os.path.join(self.root, relpath)
-            if not os.path.isdir(os.path.dirname(path)):
-                os.makedirs(os.path.dirname(path))
-            with open(path, "w") as stream:
+        release = os.path.join(self.root, "releases", str(version))
+        os.makedirs(os.path.join(release, "liveapp"))
+        files = dict(sources(version, broken))
+        files["liveapp/wsgi.py"] = WSGI  # excluded from reloading: loaded once, from release 1
+        for relpath, text in files.items():
+            with open(os.path.join(release, relpath), "w") as stream:
                 stream.write(text)
+        link = os.path.join(self.root, "liveapp")
+        os.symlink(os.path.join(release, "liveapp"), link + ".new")
+        os.rename(link + ".new", link)  # atomic on POSIX: the link replaced, never missing
         self.writing[version] = time.time() - started
 
 
