@@ -134,7 +134,7 @@ class PinnedFinder(object):
         if not package or parent is not None or package in self.origins:
             return importlib.import_module(fullname)
         if PY2:
-            return self.find_module(fullname).load_module(fullname)
+            return self.import_directly(fullname, None, tail)
         spec = self.find_spec(fullname)
         module = importlib.util.module_from_spec(spec)
         sys.modules[fullname] = module
@@ -148,17 +148,17 @@ class PinnedFinder(object):
             spec._initializing = False
         return sys.modules[fullname]
 
-    def import_directly(self, fullname, package, tail):
+    def import_directly(self, fullname, parent, tail):
         """2.x: what ``__import__(fullname)`` does for a module this finder
-        loads, whose package (if any) is loaded: load it, then bind it on the
-        package as *tail*, without going through the import statement's
-        machinery once more (its lock is held: exclusive()). As on 3.x,
-        where importlib.import_module does not call ``__import__`` either,
-        a replaced ``__builtin__.__import__`` sees the imports the modules'
-        code makes, not this one."""
+        loads: load it, then bind it as *tail* on *parent*, its loaded
+        package (None: no binding), without going through the import
+        statement's machinery once more (its lock is held: exclusive()). As
+        on 3.x, where importlib.import_module does not call ``__import__``
+        either, a replaced ``__builtin__.__import__`` sees the imports the
+        modules' code makes, not this one."""
         module = self.find_module(fullname).load_module(fullname)
-        if package is not None:
-            setattr(package, tail, module)
+        if parent is not None:
+            setattr(parent, tail, module)
         return module
 
 

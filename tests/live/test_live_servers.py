@@ -48,7 +48,7 @@ class LiveApp(object):
         started = time.time()
         release = os.path.join(self.root, "releases", str(version))
         os.makedirs(os.path.join(release, "liveapp"))
-        files = dict(sources(version, broken))
+        files = sources(version, broken)  # a new dict
         files["liveapp/wsgi.py"] = WSGI  # excluded from reloading: loaded once, from release 1
         for relpath, text in files.items():
             with open(os.path.join(release, relpath), "w") as stream:
