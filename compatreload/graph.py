@@ -298,6 +298,16 @@ def lines_of(path):
     return per_file_version(_lines, path, ImportLines, NO_LINES)
 
 
+def stat_and_lines(path):
+    """The stat of the file at *path* now and the ImportLines of that
+    version, or (None, NO_LINES) if it cannot be read."""
+    try:
+        stat = os.stat(path)
+        return stat, of_version(_lines, path, stat, ImportLines)
+    except (OSError, IOError):
+        return None, NO_LINES
+
+
 def lines_of_source(path, stat, data):
     """The ImportLines of *data*, read from *path* whose stat was *stat*
     when the reading began (the source a reload ran: no stat now)."""

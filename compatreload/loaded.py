@@ -33,7 +33,7 @@ import sys
 import types
 
 from .compat import imap, string_types
-from .graph import NO_LINES, SUSPECTS, dependencies, lines_of, lines_of_source
+from .graph import NO_LINES, SUSPECTS, dependencies, lines_of, lines_of_source, stat_and_lines
 from .holding import NOTHING, look_at, loaded_held
 from .origins import module_namespace, parent_and_tail, ran_from_bytecode_alone, source_file
 
@@ -496,6 +496,7 @@ class LoadedModules(object):
         self.aliases, self.aliases_of = dict(INDEX.aliases), dict(INDEX.aliases_of)
         self.by_tail, self.by_package = SUSPECTS.by_tail, SUSPECTS.by_package
         self.found_suspects = {}  # name -> suspects(name): a reload asks twice (graph, rebinding)
+        self.stats = {}  # name -> stat: see take_fresh_lines
 
     def suspects(self, name):
         """The loaded modules that may depend on module *name*: those that
@@ -546,9 +547,13 @@ class LoadedModules(object):
     def take_fresh_lines(self, names, paths):
         """Make lines those of the files of *names* as they are now (the
         modules a reload re-executes: they run what the files say now, so
-        that orders them) and return the names whose lines were another."""
-        fresh = [(name, lines_of(paths[name])) for name in names]
-        fresh = [(name, found) for name, found in fresh if found is not self.lines[name]]
+        that orders them), and stats the stat of each file they were read
+        at (None: unreadable); return the names whose lines were another."""
+        fresh = []
+        for name in names:
+            self.stats[name], found = stat_and_lines(paths[name])
+            if found is not self.lines[name]:
+                fresh.append((name, found))
         if fresh:
             self.lines = dict(self.lines)  # INDEX's, shared: see read_lines
             self.lines.update(fresh)

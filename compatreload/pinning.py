@@ -25,14 +25,17 @@ if not PY2:
 class Origin(object):
     """Where a module was loaded from: its source file and, for a package,
     the folders its submodules are searched in; *compiler*: its loader, if
-    that compiles the source its own way (origins.own_compiler), else None."""
+    that compiles the source its own way (origins.own_compiler), else None;
+    *stat*: the file's stat when the reload read its import lines to order
+    it (None: not taken), which fresh_code trusts as the file's now."""
 
-    __slots__ = ("path", "search_locations", "compiler")
+    __slots__ = ("path", "search_locations", "compiler", "stat")
 
-    def __init__(self, path, search_locations, compiler=None):
+    def __init__(self, path, search_locations, compiler=None, stat=None):
         self.path = path
         self.search_locations = search_locations
         self.compiler = compiler
+        self.stat = stat
 
 
 #: A source a reload ran: the module's name, the file's path, its stat
@@ -86,14 +89,18 @@ class PinnedFinder(object):
         bytecode: the code compiled before from the same bytes, or compiled
         now. A file whose stat is still the one recorded with its bytes,
         and settled (changes.settled_digest: the rule changed() trusts),
-        holds those bytes: when their code is kept, it is not read again."""
-        stat = os.stat(path)
+        holds those bytes: when their code is kept, it is not read again.
+        The stat is the one the reload ordered the module by (its Origin's),
+        as the file's import lines were read then: an edit saved since runs
+        at the next reload, which its stat then tells."""
+        planned = self.origins[fullname].stat  # None: the plan could not read the file
+        stat = os.stat(path) if planned is None else planned
         digest = settled_digest(fullname, path, stat)
         code = None if digest is None else code_compiled_from(path, digest)
         if code is not None:
             self.note(Ran(fullname, path, stat, None, digest))
             return code
-        ran = self.fresh_source(fullname, path, stat)
+        ran = self.fresh_source(fullname, path, stat if planned is None else None)
         return compiled_code(path, ran.data, ran.digest)
 
     def find_spec(self, fullname, path=None, target=None):

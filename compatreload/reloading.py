@@ -12,7 +12,7 @@ from .changes import executed_digest, record_executed
 from .collecting import collect_discarded, lists_subclasses
 from .compat import SYS_MODULES_ORDER, invalidate_caches, outlive_namespace, string_types
 from .errors import ExtensionNotReloadedWarning, ReloadError, SourceChangedError
-from .graph import NO_LINES, cycles_in_order, names_taken_from
+from .graph import cycles_in_order, names_taken_from
 from .holding import definitions_of
 from .loaded import INDEX, LoadedModules
 from .locking import exclusive, executing, import_lock, waited_for_imports_elsewhere
@@ -211,17 +211,18 @@ def import_start_ranks():
     return dict((name, index) for index, name in enumerate(names))
 
 
-def origins_of(groups, paths, lines):
+def origins_of(groups, paths, loaded):
     """name -> Origin for every module to re-execute; ReloadError, before
-    anything changes, if a source file is gone. *lines*: the ImportLines
-    the plan just read of each (LoadedModules.take_fresh_lines, which
-    took a stat of every file): only a file it could not read (NO_LINES)
-    is looked for again."""
+    anything changes, if a source file is gone. *loaded*: the LoadedModules
+    of the plan, which just took a stat of every file and read its import
+    lines (take_fresh_lines): only a file it could not read is looked for
+    again."""
     origins = {}
+    stats = loaded.stats
     for group in groups:
         for name in group:
             path = paths[name]
-            if lines[name] is NO_LINES and not os.path.isfile(path):
+            if stats[name] is None and not os.path.isfile(path):
                 raise ReloadError(
                     "deep_reload(): %s was loaded from %s, which no longer exists; "
                     "nothing was reloaded" % (name, path)
@@ -229,7 +230,7 @@ def origins_of(groups, paths, lines):
             module = sys.modules[name]
             search = module_namespace(module).get("__path__")
             search = None if search is None else [absolute_path(module, entry) for entry in search]
-            origins[name] = Origin(path, search, own_compiler(module))
+            origins[name] = Origin(path, search, own_compiler(module), stats[name])
     return origins
 
 
@@ -360,7 +361,7 @@ def deep_reload(target, exclude=(), rebind=True, upgrade=False, dry_run=False, _
                 for name in order if upgrade else ():
                     Upgrader(name, paths[name], None).preview(module_namespace(sys.modules[name]))
                 return order
-            origins = origins_of(groups, paths, loaded.lines)
+            origins = origins_of(groups, paths, loaded)
         with executing(names_and_aliases(origins, loaded.aliases_of)):
             finder, listed = run_transaction(groups, origins, loaded, rebind, upgrade, clock, _expected_sources)
         if listed:  # run_transaction has let go of the old versions

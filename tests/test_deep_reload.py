@@ -603,6 +603,44 @@ def test_a_settled_file_as_it_last_ran_is_not_read_again(workspace, bytecode, mo
     assert module("pure.c").value() == "c@1>b@1>a@2"
 
 
+EDITED_WHILE_RELOADING = """import os
+LATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "late.py")
+
+
+def __reload__(old_namespace):  # after this reload ordered late, before late runs
+    with open(LATE) as stream:
+        text = stream.read()
+    if "late@1" in text:
+        with open(LATE, "w") as stream:
+            stream.write(text.replace("late@1", "late@2"))
+"""
+
+
+def test_a_file_saved_while_a_reload_runs_is_run_by_the_next_one(workspace, bytecode):
+    """A reload orders the modules by their files as its one stat of each
+    found them; a module whose file is saved after that runs the version it
+    was ordered by (here the code kept, its file settled at that stat), and
+    the edit is not lost: changed() reports the file, and the next reload
+    runs it."""
+    workspace.add("pure")
+    workspace.write("pure", "editor.py", "VERSION = 1\n")
+    workspace.write("pure", "late.py", "import editor\nTAG = 'late@1'\n")
+    old = int(time.time()) - 3600
+    os.utime(workspace.path("pure", "late.py"), (old, old))
+    import late  # noqa: F401
+
+    deep_reload("editor")  # late is recorded settled, its code kept
+    workspace.write("pure", "editor.py", EDITED_WHILE_RELOADING)
+    assert deep_reload("editor") == ["editor", "late"]
+    with open(workspace.path("pure", "late.py")) as stream:
+        assert "late@2" in stream.read()  # saved during the reload
+    assert module("late").TAG == "late@1"
+    assert changed(["editor", "late"]) == ["late"]
+    assert deep_reload("editor") == ["editor", "late"]
+    assert module("late").TAG == "late@2"
+    assert changed(["editor", "late"]) == []
+
+
 def test_purge_lets_go_of_the_code_a_reload_compiled(workspace):
     workspace.add("pure")
     import pure.a  # noqa: F401
