@@ -93,7 +93,10 @@ class PinnedFinder(object):
         The stat is the one the reload ordered the module by (its Origin's),
         as the file's import lines were read then: an edit saved since runs
         at the next reload, which its stat then tells."""
-        planned = self.origins[fullname].stat  # None: the plan could not read the file
+        origin = self.origins.get(fullname)
+        # None: the plan could not read the file, or a loader of this reload
+        # was asked for another module or file (the module's code asked it)
+        planned = origin.stat if origin is not None and origin.path == path else None
         stat = os.stat(path) if planned is None else planned
         digest = settled_digest(fullname, path, stat)
         code = None if digest is None else code_compiled_from(path, digest)
