@@ -295,12 +295,13 @@ def of_version(cache, path, stat, derive, data=None):
 def lines_of(path):
     """The ImportLines of the file at *path* as it is now (read once per
     file version)."""
-    return per_file_version(_lines, path, ImportLines, NO_LINES)
+    return stat_and_lines(path)[1]
 
 
 def stat_and_lines(path):
     """The stat of the file at *path* now and the ImportLines of that
-    version, or (None, NO_LINES) if it cannot be read."""
+    version (read once per file version), or (None, NO_LINES) if it
+    cannot be read."""
     try:
         stat = os.stat(path)
         return stat, of_version(_lines, path, stat, ImportLines)

@@ -547,8 +547,8 @@ class LoadedModules(object):
     def take_fresh_lines(self, names, paths):
         """Make lines those of the files of *names* as they are now (the
         modules a reload re-executes: they run what the files say now, so
-        that orders them), and stats the stat of each file they were read
-        at (None: unreadable); return the names whose lines were another."""
+        that orders them), and stats the stat each file had when they were
+        read (None: unreadable); return the names whose lines were another."""
         fresh = []
         for name in names:
             self.stats[name], found = stat_and_lines(paths[name])

@@ -16,6 +16,7 @@ import types
 from .bytecode import code_compiled_from, compiled_code
 from .changes import digest_of, read_source, settled_digest
 from .compat import PY2, exec_code, thread_id
+from .origins import module_namespace
 
 if not PY2:
     import importlib.machinery
@@ -103,7 +104,7 @@ class PinnedFinder(object):
         if code is not None:
             self.note(Ran(fullname, path, stat, None, digest))
             return code
-        ran = self.fresh_source(fullname, path, stat if planned is None else None)
+        ran = self.fresh_source(fullname, path, stat if planned is None else None)  # a read: a stat just before it
         return compiled_code(path, ran.data, ran.digest)
 
     def find_spec(self, fullname, path=None, target=None):
@@ -139,7 +140,7 @@ class PinnedFinder(object):
         loaded the same way again, without its package."""
         package, _, tail = fullname.rpartition(".")
         parent = sys.modules.get(package) if package else None
-        if PY2 and (not package or getattr(parent, "__path__", None) is not None):
+        if PY2 and (not package or parent is not None and "__path__" in module_namespace(parent)):
             return self.import_directly(fullname, parent, tail)
         if not package or parent is not None or package in self.origins:
             return importlib.import_module(fullname)
