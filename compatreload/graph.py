@@ -273,10 +273,17 @@ def per_file_version(cache, path, derive, unreadable):
     """``derive(bytes)`` of the file at *path*, computed once per version of
     the file (stamp_of: mtime, size, ctime) and kept in *cache*;
     *unreadable* if it cannot be read."""
+    return stat_and_version(cache, path, derive, unreadable)[1]
+
+
+def stat_and_version(cache, path, derive, unreadable):
+    """The stat of the file at *path* now and per_file_version()'s value
+    for that version; (None, *unreadable*) if it cannot be read."""
     try:
-        return of_version(cache, path, os.stat(path), derive)
+        stat = os.stat(path)
+        return stat, of_version(cache, path, stat, derive)
     except (OSError, IOError):
-        return unreadable
+        return None, unreadable
 
 
 def of_version(cache, path, stat, derive, data=None):
@@ -295,18 +302,13 @@ def of_version(cache, path, stat, derive, data=None):
 def lines_of(path):
     """The ImportLines of the file at *path* as it is now (read once per
     file version)."""
-    return stat_and_lines(path)[1]
+    return per_file_version(_lines, path, ImportLines, NO_LINES)
 
 
 def stat_and_lines(path):
     """The stat of the file at *path* now and the ImportLines of that
-    version (read once per file version), or (None, NO_LINES) if it
-    cannot be read."""
-    try:
-        stat = os.stat(path)
-        return stat, of_version(_lines, path, stat, ImportLines)
-    except (OSError, IOError):
-        return None, NO_LINES
+    version, or (None, NO_LINES) if it cannot be read."""
+    return stat_and_version(_lines, path, ImportLines, NO_LINES)
 
 
 def lines_of_source(path, stat, data):
