@@ -179,7 +179,8 @@ def markdown(reloads, changes, memory_result):
     amortized = [row for row in reloads if "series" in row]
     if amortized:
         lines += ["", "## deep_reload amortized, the collector included", "",
-                  "The root target of the sizes below: per process, %d calls in a row (after the calls above) "
+                  "The root target of the sizes below: per process, %d calls in a row (after the calls above "
+                  "and a full collection, untimed, so that their garbage is not charged to the series) "
                   "and a full collection after them, timed together, per call. A full collection runs every "
                   "few reloads and frees the old versions it finds; a median of single calls leaves that out "
                   "for the floor, which sets one off less often, and counts it by chance. Here both pay for "

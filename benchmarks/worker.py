@@ -100,7 +100,11 @@ def amortized(call, count):
     to them (a median of single calls leaves it out, or counts it by chance:
     a full collection runs every few reloads and frees every old version
     it finds); and the full collections the calls set off, per call (None
-    on 2.7, which does not count them)."""
+    on 2.7, which does not count them). A full collection before the clock
+    starts: the untimed calls before the series (the floor's loops, the
+    tool's first and warm calls; not the same garbage for both) are not
+    charged to it."""
+    gc.collect()
     before = full_collections()
     started = clock()
     for _ in range(count):
