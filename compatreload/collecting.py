@@ -22,7 +22,7 @@ def defines_listed_subclass(name, definitions):
     """Whether *definitions* (holding.own_definitions of a version of module
     *name*) hold a class with a base that another module, not the
     built-ins, defined."""
-    for _, value in definitions:
+    for value in definitions.values():
         if issubclass(type(value), CLASS_TYPES):
             for base in value.__bases__:
                 defined_in = getattr(base, "__module__", None)

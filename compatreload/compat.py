@@ -111,11 +111,15 @@ else:
 
     def module_lock(name):
         """3.7+ and PyPy3: importlib's lock of module *name*, the one an
-        import of it holds while its code runs: re-entrant for its owner;
+        import of it holds while its code runs (the one alive in
+        ``_module_locks``, else a new one): re-entrant for its owner;
         acquire() raises DeadlockError when two threads would wait for each
         other. On 3.7 and 3.8 the lock is given the deadlock check of 3.9+
         (DEADLOCK_CHECK_MAY_LOOP)."""
-        lock = _bootstrap._get_module_lock(name)
+        reference = _bootstrap._module_locks.get(name)
+        lock = None if reference is None else reference()
+        if lock is None:  # none alive: importlib makes one (under its global lock)
+            lock = _bootstrap._get_module_lock(name)
         if DEADLOCK_CHECK_MAY_LOOP:
             lock.has_deadlock = types.MethodType(has_deadlock_that_ends, lock)
         return lock

@@ -50,11 +50,12 @@ def look_at(module_name, keys, values):
     between reloads):
 
     definers: the ``__module__`` of the functions (lru_cache wrappers too)
-    and classes it holds, its own name left out; modules: (name, module
-    object) of the module objects it holds under another key than a
-    submodule's own (the import system sets ``pkg.sub``); module_keys,
-    module_values: the keys of every module object it holds, and those
-    objects (which key holds one matters)."""
+    and classes it holds, its own name left out; modules: the name and the
+    object of each module object it holds under another key than a
+    submodule's own (the import system sets ``pkg.sub``), one after the
+    other in one flat tuple (``name, module, name, module...``: no pair to
+    keep per module held); module_keys, module_values: the keys of every
+    module object it holds, and those objects (which key holds one matters)."""
     definers, modules, module_keys, module_values = set(), [], [], []
     for position, value in enumerate(values):  # the key is looked up for a module only
         kind = type(value)
@@ -69,18 +70,21 @@ def look_at(module_name, keys, values):
             module_values.append(value)
             name = module_namespace(value).get("__name__")
             if name != module_name + "." + key:
-                modules.append((name, value))
+                modules.append(name)
+                modules.append(value)
     definers.discard(module_name)
     return tuple(definers), tuple(modules), tuple(module_keys), tuple(module_values)
 
 
 def own_definitions(module_name, namespace):
-    """(key, object) of every function (lru_cache wrapper too) and class
-    *namespace* holds whose ``__module__`` is *module_name*: the objects a
-    reload of that module replaces. One pass for everything that needs
-    them (rebinding.distinct_objects, collecting.lists_subclasses); a plain
-    value costs one type lookup, as in look_at()."""
-    found = []
+    """key -> object, a dict, of every function (lru_cache wrapper too) and
+    class *namespace* holds whose ``__module__`` is *module_name*: the
+    objects a reload of that module replaces. One pass for everything that
+    needs them (rebinding.distinct_objects, collecting.lists_subclasses); a
+    plain value costs one type lookup, as in look_at(). (A dict, not a list
+    of pairs: one object per module for the garbage collector, not one per
+    definition.)"""
+    found = {}
     for key, value in namespace.items():
         kind = type(value)
         if kind in PLAIN_TYPES:
@@ -88,7 +92,7 @@ def own_definitions(module_name, namespace):
         # a definition (see above)
         if kind is types.FunctionType or kind in LRU_CACHE_TYPES or issubclass(kind, CLASS_TYPES):
             if getattr(value, "__module__", None) == module_name:
-                found.append((key, value))
+                found[key] = value
     return found
 
 
@@ -106,7 +110,7 @@ def loaded_held(definers, modules):
         return NOTHING
     loaded = sys.modules
     held = set([name for name in definers if loaded.get(name) is not None])
-    for name, value in modules:
+    for name, value in zip(modules[::2], modules[1::2]):
         if loaded.get(name) is value:
             held.add(name)
     return held

@@ -41,7 +41,6 @@ MISSING = object()
 END = (MISSING,)  # after the items of each namespace compared: see changed_namespaces
 MISSING_NOW = object()  # after the last of them, now
 
-_first = operator.itemgetter(0)
 _compared = operator.attrgetter("compared")
 _module_keys = operator.attrgetter("module_keys")
 _module_values = operator.attrgetter("module_values")
@@ -84,7 +83,7 @@ class Record(object):
 
     def mentioned(self):
         """The names of the modules it holds, loaded now or not."""
-        return itertools.chain(self.definers, imap(_first, self.modules))
+        return itertools.chain(self.definers, self.modules[::2])
 
     def alias_of(self, name):
         """The name this module is loaded under if *name* is another key of
@@ -471,6 +470,17 @@ class ModulesIndex(object):
 INDEX = ModulesIndex()
 
 
+def joined(first, second):
+    """``first | second``, or one of them when it holds the other: most
+    modules' suspects by import line are those that hold its objects, and a
+    root reload keeps the suspects of every module it re-executes."""
+    if second <= first:
+        return first
+    if first <= second:
+        return second
+    return first | second
+
+
 class LoadedModules(object):
     """A view of sys.modules: what each loaded module holds, and where to
     look for the modules that may depend on a given one: INDEX brought up
@@ -507,26 +517,26 @@ class LoadedModules(object):
         return found
 
     def find_suspects(self, name):
-        found = (
-            self.by_tail.get(name.rpartition(".")[2], NOTHING)
-            | self.by_package.get(name, NOTHING)
-            | self.holders.get(name, NOTHING)
-        )
+        """The union of the index's sets for *name* (read, never changed)."""
+        found = joined(self.by_tail.get(name.rpartition(".")[2], NOTHING), self.by_package.get(name, NOTHING))
+        found = joined(found, self.holders.get(name, NOTHING))
         for alias in self.aliases_of.get(name, ()):
-            found |= self.by_tail.get(alias.rpartition(".")[2], NOTHING)
+            found = joined(found, self.by_tail.get(alias.rpartition(".")[2], NOTHING))
         return found
 
     def dependents_and_graph(self, targets, paths):
         """The modules of *paths* (name -> source path) that depend on a
         name in *targets*, directly or transitively, and the dependency
         graph of those and the targets. Only suspects are parsed."""
-        graph = {}
+        graph, aliases = {}, self.aliases
 
         def depends(name):
             if name not in graph:
                 found = dependencies(name, sys.modules[name], paths[name], self.lines[name], self.held[name])
-                graph[name] = set(self.aliases.get(dependency, dependency) for dependency in found)
-                graph[name].discard(name)
+                if aliases and any(dependency in aliases for dependency in found):
+                    found = set(aliases.get(dependency, dependency) for dependency in found)
+                    found.discard(name)
+                graph[name] = found  # dependencies() made it: no other set per module
             return graph[name]
 
         targets = [self.aliases.get(name, name) for name in targets]

@@ -154,6 +154,17 @@ def executing(names, retry_after=0.005):
     finally:
         for lock in reversed(taken):
             lock.release()
+        _last_taken[:] = locks
+
+
+#: The module locks the last executing() block took, kept (not held) until
+#: the next block: while a module's lock is alive, importlib hands out that
+#: one (``_module_locks`` maps names to weak references; compat.module_lock
+#: takes it so too), and a reload most often runs the modules the last one
+#: ran. Made afresh, each is five objects more for the garbage collector
+#: (the lock, its two inner locks, the weak reference and its callback),
+#: held through the whole reload.
+_last_taken = []
 
 
 def take_all(locks, retry_after):

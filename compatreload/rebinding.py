@@ -42,17 +42,23 @@ class Replacement(object):
 
 
 def distinct_objects(replacements):
-    """id(old object) -> (replacement, name in X or None, the old object) for
-    the old module objects and the old functions (lru_cache wrappers too)
-    and classes each module X defined itself (the object is kept: an id
-    alone could be reused)."""
-    index = {}
+    """The old module objects and the old functions (lru_cache wrappers too)
+    and classes each module X defined itself, as three dicts keyed by the
+    id of each: the object (kept: an id alone could be reused), the
+    replacement of its module, its name in X (None: the module object).
+    (Three dicts, not a tuple per object: the objects the garbage collector
+    follows do not grow with the definitions.)"""
+    objects, owners, names = {}, {}, {}
     for replacement in replacements:
-        if replacement.old_module is not None and replacement.old_module is not replacement.new_module:
-            index[id(replacement.old_module)] = (replacement, None, replacement.old_module)
-        for name, value in replacement.definitions:
-            index.setdefault(id(value), (replacement, name, value))
-    return index
+        old_module = replacement.old_module
+        if old_module is not None and old_module is not replacement.new_module:
+            key = id(old_module)
+            objects[key], owners[key], names[key] = old_module, replacement, None
+        for name, value in replacement.definitions.items():
+            key = id(value)
+            if key not in objects:
+                objects[key], owners[key], names[key] = value, replacement, name
+    return objects, owners, names
 
 
 def new_object(replacement, name):
@@ -73,7 +79,7 @@ class Rebinder(object):
         for alias, name in (aliases or {}).items():  # key -> name: `from alias import x` too
             if name in self.replacements:
                 self.replacements[alias] = self.replacements[name]
-        self.index = distinct_objects(replacements)
+        self.objects, self.owners, self.names = distinct_objects(replacements)
         self.assign = assign
         self.known_lines = known_lines or {}  # name -> ImportLines already read (LoadedModules.lines)
         self.rebound = []
@@ -94,12 +100,12 @@ class Rebinder(object):
             self.rebound.append((module_name, key))
 
     def by_identity(self, module_name, namespace):
-        if not any(imap(self.index.__contains__, imap(id, list(namespace.values())))):
+        objects = self.objects
+        if not any(imap(objects.__contains__, imap(id, list(namespace.values())))):
             return  # most namespaces, in C: those of the modules re-executed hold new objects
         for key, value in list(namespace.items()):
-            found = self.index.get(id(value))
-            if found is not None and found[2] is value:
-                self.point(module_name, namespace, key, found[0], found[1])
+            if objects.get(id(value), MISSING) is value:
+                self.point(module_name, namespace, key, self.owners[id(value)], self.names[id(value)])
 
     def by_from_import(self, module_name, module, namespace):
         path = source_file(module)

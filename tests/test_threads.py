@@ -458,13 +458,17 @@ THREE_EVENTS = "import threading\nreached = threading.Event()\nentered = threadi
 
 
 @need_module_locks
-def test_a_thread_that_would_deadlock_with_the_reload_gets_importlib_s_error(workspace):
+@pytest.mark.parametrize("reloads_before", [0, 1])
+def test_a_thread_that_would_deadlock_with_the_reload_gets_importlib_s_error(workspace, reloads_before):
     """The reload runs c1 (of the cycle c1 <-> c2, both out of sys.modules,
     their locks held) and c1 imports `other`, which a thread is importing;
     `other` then imports c2: each thread waits for the other. The thread's
     import fails with importlib's deadlock error, as it does without a
     reload, and the reload goes on, importing `other` itself. (A regression
-    fails here, and leaves both threads waiting for each other.)"""
+    fails here, and leaves both threads waiting for each other.) The same
+    after a reload of the cycle, whose module locks the next reload takes
+    again (kept between reloads: still the ones an import takes, or the
+    thread would import c2 itself)."""
     from importlib import _bootstrap
 
     workspace.add("pure")
@@ -474,6 +478,9 @@ def test_a_thread_that_would_deadlock_with_the_reload_gets_importlib_s_error(wor
     workspace.write("pure", "other.py", IMPORTS_C2)
     import c1  # noqa: F401
     import sync
+
+    for _ in range(reloads_before):
+        assert deep_reload("c1") == ["c1", "c2"]
 
     failures = []
 
