@@ -11,14 +11,15 @@ of a file on the same kind of evidence, so that copy is dropped too.
 What a reload compiles is kept in memory instead (compiled_code), keyed by
 the source's bytes, not its timestamps: a module whose file is unchanged
 (the dependents of an edited module, most of a deep reload) runs the code
-compiled last time, as a .pyc would give it, and any other byte recompiles."""
+compiled last time, as a .pyc would give it, and any other byte recompiles.
+(On PyPy it runs a copy of it: see compat.CODE_KEEPS_FIRST_GLOBALS.)"""
 import collections
 import errno
 import linecache
 import logging
 import os
 
-from .compat import BYTECODE_ENDINGS, cached_bytecode_paths
+from .compat import BYTECODE_ENDINGS, cached_bytecode_paths, runnable_code
 
 log = logging.getLogger("compatreload")
 
@@ -38,14 +39,16 @@ def compiled_code(path, data, digest):
     if code is None:
         code = compile(data, path, "exec", dont_inherit=True)
         _compiled[path] = (digest, code)
+        code = runnable_code(code)
     return code
 
 
 def code_compiled_from(path, digest):
-    """The code compiled_code() kept for *path* if it was compiled from the
-    bytes whose digest is *digest*, else None."""
+    """The code compiled_code() kept for *path*, to run (compat.runnable_code:
+    itself, or on PyPy a copy), if it was compiled from the bytes whose
+    digest is *digest*, else None."""
     kept = _compiled.get(path)
-    return kept[1] if kept is not None and kept[0] == digest else None
+    return runnable_code(kept[1]) if kept is not None and kept[0] == digest else None
 
 
 def forget_compiled(*sources):

@@ -6,6 +6,7 @@ rest of the package imports these names and never tests a version itself.
 import importlib
 import operator
 import os
+import platform
 import re
 import sys
 import types
@@ -34,6 +35,32 @@ SYS_MODULES_ORDER = None if PY2 else ("started" if sys.version_info < (3, 8) els
 
 #: str/unicode on 2.x, str on 3.x: what a module name may be.
 string_types = (basestring,) if PY2 else (str,)  # noqa: F821 (2.x only name)
+
+
+#: Whether a code object keeps the globals of the first frame that ran it:
+#: PyPy (its frames then need not store them: pypy/interpreter/pycode.py),
+#: never CPython. Run again for another namespace (a reload runs the code
+#: compiled before from the same bytes), a kept code object would keep the
+#: first namespace it ran in, and that module version, alive as long as it is kept.
+CODE_KEEPS_FIRST_GLOBALS = platform.python_implementation() == "PyPy"
+
+
+def _copied_code(code):
+    """PyPy 3.8+: a copy of *code* and of the code objects among its
+    constants (functions, classes, comprehensions), none yet run."""
+    constants = tuple(_copied_code(value) if isinstance(value, types.CodeType) else value for value in code.co_consts)
+    return code.replace(co_consts=constants)
+
+
+def _same_code(code):
+    return code
+
+
+#: The code object to run for a module from *code*, a code object kept to
+#: be run again: *code* itself on CPython (2.x and 3.x); on PyPy a copy
+#: (see CODE_KEEPS_FIRST_GLOBALS), so that the code kept is never run and
+#: lets go of each version with the version's copy.
+runnable_code = _copied_code if CODE_KEEPS_FIRST_GLOBALS else _same_code
 
 
 def importable_name(name):
